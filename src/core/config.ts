@@ -1,0 +1,135 @@
+// The whole configuration of a run, validated at every boundary (CLI file, URL, checkpoint manifest).
+// Pure data: the trainer, the CLI and the page all read this one schema.
+import { z } from 'zod';
+
+export const ModelConfigSchema = z
+  .object({
+    dModel: z.number().int().min(8).max(1024),
+    nLayers: z.number().int().min(1).max(24),
+    nHeads: z.number().int().min(1).max(32),
+    dFF: z.number().int().min(8).max(4096),
+    contextLength: z.number().int().min(32).max(4096),
+    vocabSize: z.number().int().min(300).max(32768),
+  })
+  .strict()
+  .refine((m) => m.dModel % m.nHeads === 0, { message: 'dModel must be divisible by nHeads', path: ['nHeads'] });
+
+export const DecisionPriorSchema = z
+  .object({
+    execute: z.number().min(0),
+    refuse: z.number().min(0),
+    verify: z.number().min(0),
+  })
+  .strict()
+  .refine((p) => p.execute + p.refuse + p.verify > 0, { message: 'prior weights must not all be 0' });
+
+export const SftConfigSchema = z
+  .object({
+    steps: z.number().int().min(0).max(100_000),
+    batchSize: z.number().int().min(1).max(512),
+    learningRate: z.number().positive().max(1),
+    maxGradNorm: z.number().positive(),
+    /** Decision prior of the cold-start transcripts, independent of the class. */
+    prior: DecisionPriorSchema,
+  })
+  .strict();
+
+export const GrpoConfigSchema = z
+  .object({
+    iterations: z.number().int().min(0).max(100_000),
+    episodesPerIteration: z.number().int().min(1).max(1024),
+    groupSize: z.number().int().min(2).max(64),
+    learningRate: z.number().positive().max(1),
+    klCoef: z.number().min(0),
+    clipEpsilon: z.number().positive().max(1),
+    epochs: z.number().int().min(1).max(16),
+    microBatch: z.number().int().min(1).max(1024),
+    maxGradNorm: z.number().positive(),
+    temperature: z.number().min(0).max(5),
+    topK: z.number().int().min(0),
+    maxNewTokens: z.number().int().min(4).max(1024),
+  })
+  .strict();
+
+export const ScenarioMixSchema = z
+  .object({
+    benignUser: z.number().min(0),
+    maliciousUser: z.number().min(0),
+    sensitiveUser: z.number().min(0),
+    benignTool: z.number().min(0),
+    maliciousTool: z.number().min(0),
+    sensitiveTool: z.number().min(0),
+  })
+  .strict();
+
+export const RunConfigSchema = z
+  .object({
+    seed: z.number().int().min(0),
+    /** A preset name, or 'custom' with the source in customReward. */
+    reward: z.enum(['paper', 'strict', 'shaped', 'custom']),
+    customReward: z.string().optional(),
+    /** P(yes) of the simulated user's answer to a <tool_check>. */
+    pYes: z.number().min(0).max(1),
+    maxTurns: z.number().int().min(1).max(20),
+    mix: ScenarioMixSchema.optional(),
+    model: ModelConfigSchema,
+    sft: SftConfigSchema,
+    grpo: GrpoConfigSchema,
+  })
+  .strict()
+  .refine((c) => c.reward !== 'custom' || (c.customReward ?? '').trim() !== '', {
+    message: "reward 'custom' needs customReward source",
+    path: ['customReward'],
+  });
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  seed: 1,
+  reward: 'paper',
+  pYes: 0.5,
+  maxTurns: 5,
+  model: { dModel: 64, nLayers: 2, nHeads: 4, dFF: 256, contextLength: 512, vocabSize: 1024 },
+  sft: { steps: 400, batchSize: 16, learningRate: 2e-3, maxGradNorm: 1, prior: { execute: 0.7, refuse: 0.15, verify: 0.15 } },
+  grpo: {
+    iterations: 60,
+    episodesPerIteration: 8,
+    groupSize: 5,
+    learningRate: 3e-4,
+    klCoef: 0.01,
+    clipEpsilon: 0.2,
+    epochs: 2,
+    microBatch: 8,
+    maxGradNorm: 1,
+    temperature: 1,
+    topK: 0,
+    maxNewTokens: 64,
+  },
+};
+
+/** Parses a run config (partial configs are merged over the defaults); errors name the field. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const merged = mergeDeep(DEFAULT_RUN_CONFIG, input);
+  const result = RunConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'config';
+    throw new Error(`invalid config at ${where}: ${issue?.message ?? 'unknown problem'}`);
+  }
+  return result.data;
+}
+
+function mergeDeep(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(base[k], v);
+    return out;
+  }
+  return over;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
