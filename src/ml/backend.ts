@@ -1,0 +1,61 @@
+// Picks the fastest TensorFlow.js backend that actually starts, so one training code path runs everywhere:
+// webgpu -> wasm -> webgl -> cpu in a browser or worker, wasm -> cpu in Node.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-webgpu';
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** GPU vendor/architecture when the backend is webgpu and the browser tells. */
+  adapter?: string;
+  /** Backends tried before the chosen one, with why each did not start. */
+  failed: { backend: BackendName; reason: string }[];
+}
+
+export interface BackendOptions {
+  /** Tried first; the usual order follows if it does not start. */
+  prefer?: BackendName;
+  /** Browser only: URL folder holding the tfjs-backend-wasm .wasm files (e.g. `${BASE_URL}wasm/`). */
+  wasmBaseUrl?: string;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** Sets the first backend that starts (the preferred one first) and says which, with the adapter for webgpu. */
+export async function chooseBackend(opts: BackendOptions = {}): Promise<BackendChoice> {
+  const order: BackendName[] = isNode ? ['wasm', 'cpu'] : [...BACKENDS];
+  if (opts.prefer) order.splice(0, order.length, opts.prefer, ...order.filter((b) => b !== opts.prefer));
+  // The .wasm files are fetched when the backend first starts, so their location must be set before.
+  if (isNode) setWasmPaths(decodeURIComponent(new URL('./', import.meta.resolve('@tensorflow/tfjs-backend-wasm')).pathname));
+  else if (opts.wasmBaseUrl) setWasmPaths(opts.wasmBaseUrl.endsWith('/') ? opts.wasmBaseUrl : `${opts.wasmBaseUrl}/`);
+
+  const failed: BackendChoice['failed'] = [];
+  for (const backend of order) {
+    const reason = await trySetBackend(backend);
+    if (reason === null) return { backend, ...adapterOf(backend), failed };
+    failed.push({ backend, reason });
+  }
+  throw new Error(`no TensorFlow.js backend started: ${failed.map((f) => `${f.backend} (${f.reason})`).join(', ')}`);
+}
+
+/** null when `backend` is now active, else why not. tf.setBackend resolves false (or throws) on failure. */
+async function trySetBackend(backend: BackendName): Promise<string | null> {
+  try {
+    if (!(await tf.setBackend(backend))) return 'failed to initialise';
+    await tf.ready();
+    return tf.getBackend() === backend ? null : `active backend is ${tf.getBackend()}`;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function adapterOf(backend: BackendName): { adapter?: string } {
+  if (backend !== 'webgpu') return {};
+  // WebGPUBackend keeps the GPUAdapterInfo it was created with (fields private in the typings).
+  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  const adapter = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
+  return adapter ? { adapter } : {};
+}
