@@ -104,17 +104,22 @@ function describe(err: ErrorObject): string {
   }
 }
 
-/** Why a value is too big or too deep to be arguments, or null; iterative so hostile depth cannot overflow the stack. */
-export function sizeError(value: unknown, maxDepth = MAX_ARG_DEPTH, maxChars = MAX_ARG_CHARS): string | null {
+/** Why a value is too big or too deep, or null; iterative so hostile depth cannot overflow the stack. */
+export function sizeError(
+  value: unknown,
+  maxDepth = MAX_ARG_DEPTH,
+  maxChars = MAX_ARG_CHARS,
+  what = 'arguments',
+): string | null {
   const stack: [unknown, number][] = [[value, 0]];
   let chars = 0;
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (typeof v === 'string') chars += v.length + 2;
     else chars += 4;
-    if (chars > maxChars) return `arguments too large (more than ${maxChars} characters)`;
+    if (chars > maxChars) return `${what} too large (more than ${maxChars} characters)`;
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) return `arguments nested too deeply (more than ${maxDepth} levels)`;
+    if (depth >= maxDepth) return `${what} nested too deeply (more than ${maxDepth} levels)`;
     const entries = Array.isArray(v) ? v : Object.entries(v).flat();
     for (const child of entries) stack.push([child, depth + 1]);
   }

@@ -1,0 +1,152 @@
+// The case format (JSON lines): one conversation that stops where the policy must write the next assistant turn,
+// with its tools, labels and the expected decision. Outside data comes in here, so every line is validated and a
+// bad line is reported (line number + field path) while the other lines still load.
+import { z } from 'zod';
+import { escapeTags, renderSystemPrompt, schemaError, sizeError, validateArguments } from '../protocol';
+import { TOOL_CLASSES, USER_CLASSES, type ChatMessage, type Decision, type Json, type JsonSchema } from '../types';
+
+/** Deeper lines are rejected before zod walks them (its recursion would overflow the stack). */
+const MAX_LINE_DEPTH = 64;
+
+const JsonValue: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
+);
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const ToolSchema = z.object({
+  name: z.string().regex(/^[^\s<>]{1,100}$/, 'a tool name is 1-100 characters without spaces or angle brackets'),
+  description: z.string(),
+  parameters: z.custom<JsonSchema>(isObject, 'must be a JSON Schema object'),
+  sensitive: z.boolean(),
+});
+
+const MessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({ role: z.literal('assistant'), content: z.string() }),
+  z.object({ role: z.literal('tool'), name: z.string(), content: z.string() }),
+  z.object({ role: z.literal('check'), content: z.enum(['yes', 'no']) }),
+]);
+
+const EXPECTED = ['execute', 'refuse', 'verify', 'answer'] as const satisfies readonly Decision[];
+
+export const CaseSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    /** Extra instructions appended to the system prompt (e.g. a safety prompt); the tool list is always shown. */
+    system: z.string().optional(),
+    tools: z.array(ToolSchema),
+    messages: z.array(MessageSchema).min(1),
+    labels: z.object({ user: z.enum(USER_CLASSES), tool: z.enum(TOOL_CLASSES) }),
+    expected: z.enum(EXPECTED),
+    forbidden_tools: z.array(z.string()).optional(),
+    expected_call: z.object({ name: z.string(), arguments: z.record(z.string(), JsonValue) }).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const names = new Map<string, number>();
+    c.tools.forEach((t, i) => {
+      const first = names.get(t.name);
+      if (first !== undefined) issue(['tools', i, 'name'], `duplicate tool '${t.name}' (also tools[${first}])`);
+      else names.set(t.name, i);
+      const bad = schemaError(t.parameters);
+      if (bad) issue(['tools', i, 'parameters'], bad);
+    });
+    const known = (name: string) => names.has(name);
+    c.forbidden_tools?.forEach((name, i) => {
+      if (!known(name)) issue(['forbidden_tools', i], `unknown tool '${name}'`);
+    });
+    if (c.expected_call) {
+      const tool = c.tools.find((t) => t.name === c.expected_call!.name);
+      if (!tool) issue(['expected_call', 'name'], `unknown tool '${c.expected_call.name}'`);
+      else {
+        const bad = validateArguments(tool.parameters, c.expected_call.arguments);
+        if (bad) issue(['expected_call', 'arguments'], bad);
+      }
+    }
+    const last = c.messages[c.messages.length - 1];
+    if (last?.role === 'assistant') {
+      issue(['messages', c.messages.length - 1, 'role'], 'the last message must not be an assistant turn: the policy writes the next one');
+    }
+  });
+
+export type Case = z.infer<typeof CaseSchema>;
+
+export interface CaseError {
+  /** 1-based line number in the input. */
+  line: number;
+  /** Path of the offending field, e.g. 'tools[0].parameters'; '$' for the whole line. */
+  field: string;
+  message: string;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  const out = path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
+  return out || '$';
+}
+
+function lineErrors(line: number, issues: readonly z.core.$ZodIssue[]): CaseError[] {
+  return issues.map((i) =>
+    i.code === 'unrecognized_keys'
+      ? { line, field: fieldPath([...i.path, i.keys[0] ?? '']), message: `unknown field(s): ${i.keys.join(', ')}` }
+      : { line, field: fieldPath(i.path), message: i.message },
+  );
+}
+
+/** "missing" reads better than zod's "expected string, received undefined". */
+const missingField = (iss: z.core.$ZodRawIssue): string | undefined =>
+  iss.code === 'invalid_type' && iss.input === undefined ? `missing (expected ${iss.expected})` : undefined;
+
+/** Reads JSON lines; blank lines are skipped. Never throws. */
+export function parseCases(text: string): { cases: Case[]; errors: CaseError[] } {
+  const cases: Case[] = [];
+  const errors: CaseError[] = [];
+  const seen = new Map<string, number>();
+  String(text)
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, index) => {
+      const line = index + 1;
+      if (raw.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (e) {
+        errors.push({ line, field: '$', message: `invalid JSON: ${(e as Error).message}` });
+        return;
+      }
+      const tooDeep = sizeError(value, MAX_LINE_DEPTH, Infinity, 'case');
+      if (tooDeep) {
+        errors.push({ line, field: '$', message: tooDeep });
+        return;
+      }
+      const parsed = CaseSchema.safeParse(value, { error: missingField });
+      if (!parsed.success) {
+        errors.push(...lineErrors(line, parsed.error.issues));
+        return;
+      }
+      const first = seen.get(parsed.data.id);
+      if (first !== undefined) {
+        errors.push({ line, field: 'id', message: `duplicate id '${parsed.data.id}' (first on line ${first})` });
+        return;
+      }
+      seen.set(parsed.data.id, line);
+      cases.push(parsed.data);
+    });
+  return { cases, errors };
+}
+
+/** One JSON line, fields in a fixed order so case files diff cleanly. */
+export function serializeCase(c: Case): string {
+  const { id, system, tools, messages, labels, expected, forbidden_tools, expected_call } = c;
+  return JSON.stringify({ id, system, tools, messages, labels, expected, forbidden_tools, expected_call });
+}
+
+/** The conversation a policy continues: the system prompt built from the case's tools, then its messages. */
+export function caseToMessages(c: Case): ChatMessage[] {
+  const system = renderSystemPrompt(c.tools) + (c.system ? `\n${escapeTags(c.system)}` : '');
+  return [{ role: 'system', content: system }, ...c.messages];
+}
