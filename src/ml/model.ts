@@ -1,0 +1,402 @@
+// A small decoder-only transformer on raw TensorFlow.js ops, readable top to bottom (after nanoGPT):
+// token + learned position embeddings, pre-LayerNorm blocks (causal multi-head attention, GELU MLP),
+// final LayerNorm, output head tied to the token embedding (saves vocabSize × dModel parameters).
+// Lookups that need gradients are one-hot × matrix products: tf.gather has no gradient on wasm.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { Rng } from '../core/rng';
+
+export const LmConfigSchema = z
+  .object({
+    vocabSize: z.number().int().min(2),
+    dModel: z.number().int().min(1),
+    nLayers: z.number().int().min(1),
+    nHeads: z.number().int().min(1),
+    dFF: z.number().int().min(1),
+    contextLength: z.number().int().min(2),
+    /** Seeds the weight initialisation. */
+    seed: z.number().int(),
+  })
+  .strict()
+  .refine((c) => c.dModel % c.nHeads === 0, { message: 'dModel must be divisible by nHeads', path: ['nHeads'] });
+export type LmConfig = z.infer<typeof LmConfigSchema>;
+
+/** Weights as plain arrays, for checkpoints and transfer between workers. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** 0 = greedy (argmax, ties to the lowest id). */
+  temperature: number;
+  /** Sample among the k most likely tokens; 0 = all. */
+  topK: number;
+  /** A row stops after emitting this id (included in its tokens). */
+  stopId?: number;
+  seed: number;
+}
+
+export interface Generation {
+  /** New tokens per prompt, the stop token included when reached. */
+  tokens: number[][];
+  /** log p(token | prefix) under the model itself (temperature 1, no top-k), per new token. */
+  logProbs: number[][];
+  /** The row emitted stopId. */
+  stopped: boolean[];
+}
+
+const NEG = -1e9; // additive attention mask; finite so a fully masked (padding) row gives no NaN
+const LN_EPS = 1e-5;
+
+type Init = 'normal' | 'residual' | 'zeros' | 'ones';
+
+/** Parameter names, shapes and initialisations, in a fixed order (the checkpoint order). */
+function parameterSpecs(c: LmConfig): { name: string; shape: number[]; init: Init }[] {
+  const d = c.dModel;
+  const specs: { name: string; shape: number[]; init: Init }[] = [
+    { name: 'tok_emb', shape: [c.vocabSize, d], init: 'normal' },
+    { name: 'pos_emb', shape: [c.contextLength, d], init: 'normal' },
+  ];
+  for (let l = 0; l < c.nLayers; l++) {
+    specs.push(
+      { name: `h${l}.ln1.g`, shape: [d], init: 'ones' },
+      { name: `h${l}.ln1.b`, shape: [d], init: 'zeros' },
+      { name: `h${l}.attn.wqkv`, shape: [d, 3 * d], init: 'normal' },
+      { name: `h${l}.attn.bqkv`, shape: [3 * d], init: 'zeros' },
+      { name: `h${l}.attn.wo`, shape: [d, d], init: 'residual' },
+      { name: `h${l}.attn.bo`, shape: [d], init: 'zeros' },
+      { name: `h${l}.ln2.g`, shape: [d], init: 'ones' },
+      { name: `h${l}.ln2.b`, shape: [d], init: 'zeros' },
+      { name: `h${l}.mlp.w1`, shape: [d, c.dFF], init: 'normal' },
+      { name: `h${l}.mlp.b1`, shape: [c.dFF], init: 'zeros' },
+      { name: `h${l}.mlp.w2`, shape: [c.dFF, d], init: 'residual' },
+      { name: `h${l}.mlp.b2`, shape: [d], init: 'zeros' },
+    );
+  }
+  specs.push({ name: 'ln_f.g', shape: [d], init: 'ones' }, { name: 'ln_f.b', shape: [d], init: 'zeros' });
+  return specs;
+}
+
+/** Seeded GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2 × layers). */
+function initValues(c: LmConfig, name: string, size: number, init: Init): Float32Array {
+  const out = new Float32Array(size);
+  if (init === 'ones') return out.fill(1);
+  if (init === 'zeros') return out;
+  const std = init === 'residual' ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
+  const rng = new Rng(c.seed).fork(name);
+  for (let i = 0; i < size; i += 2) {
+    // Box-Muller: two normals per pair of uniforms.
+    const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
+    const t = 2 * Math.PI * rng.next();
+    out[i] = std * r * Math.cos(t);
+    if (i + 1 < size) out[i + 1] = std * r * Math.sin(t);
+  }
+  return out;
+}
+
+// A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
+type KV = { k: tf.Tensor4D; v: tf.Tensor4D };
+
+export class TransformerLM {
+  readonly config: LmConfig;
+  private readonly params = new Map<string, tf.Variable>();
+
+  /** A freshly initialised model (seeded by config.seed); `trainable: false` for a frozen copy. */
+  constructor(config: LmConfig, opts: { trainable?: boolean } = {}) {
+    const parsed = LmConfigSchema.safeParse(config);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`model config: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    }
+    this.config = parsed.data;
+    for (const { name, shape, init } of parameterSpecs(this.config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const value = tf.tensor(initValues(this.config, name, size, init), shape, 'float32');
+      this.params.set(name, tf.variable(value, opts.trainable ?? true));
+      value.dispose();
+    }
+  }
+
+  /** The model's variables in checkpoint order (pass them as varList to restrict gradients to this model). */
+  get variables(): tf.Variable[] {
+    return [...this.params.values()];
+  }
+
+  /** Number of scalar parameters. */
+  parameterCount(): number {
+    return this.variables.reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Copies all weights to plain arrays. */
+  async getWeights(): Promise<NamedWeight[]> {
+    return Promise.all(
+      [...this.params].map(async ([name, v]) => ({ name, shape: [...v.shape], values: (await v.data()) as Float32Array })),
+    );
+  }
+
+  /** Replaces all weights; every parameter must be given once with its exact shape and finite values. */
+  setWeights(weights: readonly NamedWeight[]): void {
+    const byName = new Map(weights.map((w) => [w.name, w]));
+    for (const w of weights) if (!this.params.has(w.name)) throw new Error(`setWeights: unknown weight ${w.name}`);
+    for (const [name, v] of this.params) {
+      const w = byName.get(name);
+      if (!w) throw new Error(`setWeights: missing weight ${name}`);
+      if (w.shape.length !== v.shape.length || w.shape.some((s, i) => s !== v.shape[i])) {
+        throw new Error(`setWeights: ${name} has shape [${w.shape}], expected [${v.shape}]`);
+      }
+      if (w.values.length !== v.size) throw new Error(`setWeights: ${name} has ${w.values.length} values, expected ${v.size}`);
+      if (!w.values.every(Number.isFinite)) throw new Error(`setWeights: ${name} contains NaN or infinite values`);
+    }
+    for (const [name, v] of this.params) {
+      const w = byName.get(name) as NamedWeight;
+      tf.tidy(() => v.assign(tf.tensor(w.values, w.shape, 'float32')));
+    }
+  }
+
+  /** A copy with the same weights; frozen (not trainable) by default, as the reference of the KL term. */
+  clone(opts: { trainable?: boolean } = {}): TransformerLM {
+    const copy = new TransformerLM(this.config, { trainable: opts.trainable ?? false });
+    for (const [name, v] of this.params) (copy.params.get(name) as tf.Variable).assign(v);
+    return copy;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+
+  /** Next-token logits at every position: ids [B, T] int32 -> [B, T, V]. */
+  logits(ids: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      const h = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null).h;
+      return this.head(h).reshape([B, T, this.config.vocabSize]);
+    });
+  }
+
+  /**
+   * log p(ids[t+1] | ids[..t]) for t < T-1: ids [B, T] -> [B, T-1], zero where mask[t+1] is 0. Differentiable.
+   * The mask only selects targets; attention stays causal over every token (right padding never leaks backwards).
+   */
+  sequenceLogProbs(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      if (T < 2) throw new Error(`sequenceLogProbs: need at least 2 tokens, got ${T}`);
+      const { h } = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null);
+      const logp = tf.logSoftmax(this.head(h.slice([0, 0, 0], [B, T - 1, -1])));
+      const targets = oneHot(ids.slice([0, 1], [B, T - 1]), this.config.vocabSize);
+      const picked = tf.sum(tf.mul(logp, targets), -1).reshape([B, T - 1]);
+      return tf.mul(picked, mask.slice([0, 1], [B, T - 1]).toFloat()) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Continues every prompt (lengths may differ) with a key/value cache. Prompts are left-padded; each row
+   * keeps its own positions and never attends to its padding, so results equal unbatched decoding.
+   */
+  async generate(prompts: readonly number[][], opts: GenerateOptions): Promise<Generation> {
+    const { vocabSize: V, contextLength: C } = this.config;
+    const B = prompts.length;
+    if (B === 0) return { tokens: [], logProbs: [], stopped: [] };
+    prompts.forEach((p, b) => {
+      if (p.length === 0) throw new Error(`generate: prompt ${b} is empty`);
+      if (p.length + opts.maxNewTokens > C) {
+        throw new Error(`generate: prompt ${b} (${p.length} tokens) + maxNewTokens ${opts.maxNewTokens} exceeds the context ${C}`);
+      }
+      const bad = p.find((id) => !Number.isInteger(id) || id < 0 || id >= V);
+      if (bad !== undefined) throw new Error(`generate: prompt ${b} has token id ${bad} outside 0..${V - 1}`);
+    });
+    const L = Math.max(...prompts.map((p) => p.length));
+    const pad = prompts.map((p) => L - p.length);
+    const ids = new Int32Array(B * L);
+    prompts.forEach((p, b) => ids.set(p, b * L + (pad[b] as number)));
+    const bias = new Float32Array(B * L * L);
+    for (let b = 0; b < B; b++) {
+      for (let q = 0; q < L; q++) {
+        for (let k = 0; k < L; k++) if (k > q || k < (pad[b] as number)) bias[(b * L + q) * L + k] = NEG;
+      }
+    }
+    let { logits, cache } = this.step(
+      tf.tensor2d(ids, [B, L], 'int32'),
+      tf.tensor2d(Int32Array.from({ length: B * L }, (_, i) => Math.max(0, (i % L) - (pad[Math.floor(i / L)] as number))), [B, L], 'int32'),
+      tf.tensor4d(bias, [B, 1, L, L]),
+      null,
+    );
+
+    const rngs = prompts.map((_, b) => new Rng(opts.seed).fork(b));
+    const out: Generation = { tokens: prompts.map(() => []), logProbs: prompts.map(() => []), stopped: prompts.map(() => false) };
+    try {
+      for (let s = 0; ; s++) {
+        const data = (await logits.data()) as Float32Array;
+        logits.dispose();
+        const next = new Int32Array(B);
+        for (let b = 0; b < B; b++) {
+          if (out.stopped[b]) continue;
+          const row = data.subarray(b * V, (b + 1) * V);
+          const token = opts.temperature === 0 ? argmax(row) : sample(row, opts.temperature, opts.topK, rngs[b] as Rng);
+          (out.tokens[b] as number[]).push(token);
+          (out.logProbs[b] as number[]).push(logSoftmaxAt(row, token));
+          if (token === opts.stopId) out.stopped[b] = true;
+          next[b] = token;
+        }
+        if (s + 1 >= opts.maxNewTokens || out.stopped.every(Boolean)) break;
+        // The new token sits at column L + s; a row sees every column from its first real token on.
+        const T = L + s + 1;
+        const keyBias = new Float32Array(B * T);
+        for (let b = 0; b < B; b++) keyBias.fill(NEG, b * T, b * T + (pad[b] as number));
+        const stepped = this.step(
+          tf.tensor2d(next, [B, 1], 'int32'),
+          tf.tensor2d(Int32Array.from(pad, (p) => L + s - p), [B, 1], 'int32'),
+          tf.tensor4d(keyBias, [B, 1, 1, T]),
+          cache,
+        );
+        tf.dispose(cache.flatMap((c) => [c.k, c.v]));
+        ({ logits, cache } = stepped);
+      }
+    } finally {
+      logits.dispose();
+      tf.dispose(cache.flatMap((c) => [c.k, c.v]));
+    }
+    return out;
+  }
+
+  /** One cached forward pass over new tokens: last-position logits [B, V] and the extended cache. Consumes its inputs. */
+  private step(
+    ids: tf.Tensor2D,
+    positions: tf.Tensor2D,
+    bias: tf.Tensor4D,
+    cache: KV[] | null,
+  ): { logits: tf.Tensor2D; cache: KV[] } {
+    const result = tf.tidy(() => {
+      const { h, kv } = this.forward(ids, positions, bias, cache);
+      const [B, T] = ids.shape;
+      const last = h.slice([0, T - 1, 0], [B, 1, -1]);
+      return { logits: this.head(last) as tf.Tensor2D, kv };
+    });
+    tf.dispose([ids, positions, bias]);
+    return { logits: result.logits, cache: result.kv };
+  }
+
+  /** Embeddings, blocks and final LayerNorm: ids [B, T] -> h [B, T, d], with each layer's keys/values. */
+  private forward(
+    ids: tf.Tensor2D,
+    positions: tf.Tensor2D,
+    bias: tf.Tensor,
+    cache: KV[] | null,
+  ): { h: tf.Tensor3D; kv: KV[] } {
+    const { dModel: d, vocabSize: V, contextLength: C, nLayers } = this.config;
+    const [B, T] = ids.shape;
+    if (T > C) throw new Error(`model: ${T} tokens exceed the context length ${C}`);
+    const tok = tf.matMul(oneHot(ids, V), this.p('tok_emb'));
+    const pos = tf.matMul(oneHot(positions, C), this.p('pos_emb'));
+    let x = tf.add(tok, pos).reshape([B, T, d]) as tf.Tensor3D;
+    const kv: KV[] = [];
+    for (let l = 0; l < nLayers; l++) {
+      const attn = this.attention(l, this.layerNorm(x, `h${l}.ln1`), bias, cache?.[l] ?? null);
+      kv.push(attn.kv);
+      x = tf.add(x, attn.out);
+      x = tf.add(x, this.mlp(l, this.layerNorm(x, `h${l}.ln2`)));
+    }
+    return { h: this.layerNorm(x, 'ln_f'), kv };
+  }
+
+  /** Causal multi-head self-attention; `bias` [B|1, 1, Tq, Tk] is 0 where a query may look, NEG elsewhere. */
+  private attention(l: number, x: tf.Tensor3D, bias: tf.Tensor, past: KV | null): { out: tf.Tensor3D; kv: KV } {
+    const { dModel: d, nHeads: H } = this.config;
+    const [B, T] = x.shape;
+    const dh = d / H;
+    const qkv = tf.add(tf.matMul(x.reshape([B * T, d]), this.p(`h${l}.attn.wqkv`)), this.p(`h${l}.attn.bqkv`));
+    const heads = (t: tf.Tensor): tf.Tensor4D => t.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew;
+    const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew;
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias);
+    const mixed = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B * T, d]);
+    const out = tf.add(tf.matMul(mixed, this.p(`h${l}.attn.wo`)), this.p(`h${l}.attn.bo`)).reshape([B, T, d]);
+    return { out: out as tf.Tensor3D, kv: { k, v } };
+  }
+
+  private mlp(l: number, x: tf.Tensor3D): tf.Tensor3D {
+    const [B, T, d] = x.shape;
+    const h = gelu(tf.add(tf.matMul(x.reshape([B * T, d]), this.p(`h${l}.mlp.w1`)), this.p(`h${l}.mlp.b1`)));
+    return tf.add(tf.matMul(h, this.p(`h${l}.mlp.w2`)), this.p(`h${l}.mlp.b2`)).reshape([B, T, d]) as tf.Tensor3D;
+  }
+
+  private layerNorm(x: tf.Tensor3D, name: string): tf.Tensor3D {
+    const centered = tf.sub(x, tf.mean(x, -1, true));
+    const variance = tf.mean(tf.square(centered), -1, true);
+    const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, LN_EPS)));
+    return tf.add(tf.mul(normed, this.p(`${name}.g`)), this.p(`${name}.b`)) as tf.Tensor3D;
+  }
+
+  /** Output head tied to the token embedding: h [B, T, d] -> logits [B*T, V]. */
+  private head(h: tf.Tensor3D): tf.Tensor2D {
+    const [B, T, d] = h.shape;
+    return tf.matMul(h.reshape([B * T, d]), this.p('tok_emb'), false, true);
+  }
+
+  private p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`model: no parameter ${name} (disposed?)`);
+    return v;
+  }
+}
+
+/** [B*T, depth] float one-hot rows. The wasm OneHot kernel ignores a float dtype (writes int bits), so cast. */
+function oneHot(ids: tf.Tensor2D, depth: number): tf.Tensor2D {
+  return tf.oneHot(ids.reshape([-1]) as tf.Tensor1D, depth).toFloat();
+}
+
+/** GELU, tanh approximation (as GPT-2). */
+function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+function positionsFrom(B: number, T: number, start: number): tf.Tensor2D {
+  return tf.tile(tf.range(start, start + T, 1, 'int32').reshape([1, T]), [B, 1]) as tf.Tensor2D;
+}
+
+/** [1, 1, T, T]: 0 on and below the diagonal, NEG above (a token never sees the future). */
+function causalBias(T: number): tf.Tensor4D {
+  const bias = new Float32Array(T * T);
+  for (let q = 0; q < T; q++) bias.fill(NEG, q * T + q + 1, (q + 1) * T);
+  return tf.tensor4d(bias, [1, 1, T, T]);
+}
+
+function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if ((row[i] as number) > (row[best] as number)) best = i;
+  return best;
+}
+
+function logSoftmaxAt(row: Float32Array, i: number): number {
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  let sum = 0;
+  for (const x of row) sum += Math.exp(x - max);
+  return (row[i] as number) - max - Math.log(sum);
+}
+
+/** Samples from softmax(row / temperature), restricted to the topK largest logits when topK > 0. */
+function sample(row: Float32Array, temperature: number, topK: number, rng: Rng): number {
+  let threshold = -Infinity;
+  if (topK > 0 && topK < row.length) threshold = Float32Array.from(row).sort().reverse()[topK - 1] as number;
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  const weights = new Float64Array(row.length);
+  let total = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (x >= threshold) total += weights[i] = Math.exp((x - max) / temperature);
+  }
+  let r = rng.next() * total;
+  for (let i = 0; i < row.length; i++) {
+    r -= weights[i] as number;
+    if (r < 0) return i;
+  }
+  return argmax(row);
+}
