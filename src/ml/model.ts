@@ -347,7 +347,7 @@ export class TransformerLM {
 
 /** [B*T, depth] float one-hot rows. The wasm OneHot kernel ignores a float dtype (writes int bits), so cast. */
 function oneHot(ids: tf.Tensor2D, depth: number): tf.Tensor2D {
-  return tf.oneHot(ids.reshape([-1]) as tf.Tensor1D, depth).toFloat();
+  return tf.oneHot(ids.reshape([-1]) as tf.Tensor1D, depth).toFloat() as tf.Tensor2D;
 }
 
 /** GELU, tanh approximation (as GPT-2). */
