@@ -1,0 +1,161 @@
+// Versioned checkpoints: a JSON manifest (model config, tokenizer, metrics, weight table) plus one binary blob of
+// little-endian float32 weights. Works on in-memory objects so Node (checkpoint-node.ts) and the browser share it.
+import { z } from 'zod';
+import { LmConfigSchema, TransformerLM, type NamedWeight } from './model';
+import { Tokenizer, TokenizerJsonSchema } from './tokenizer';
+
+export const CHECKPOINT_FORMAT = 'asp-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+export const WEIGHTS_FILE = 'weights.bin';
+
+export const CheckpointManifestSchema = z
+  .object({
+    format: z.literal(CHECKPOINT_FORMAT),
+    version: z.literal(CHECKPOINT_VERSION),
+    config: LmConfigSchema,
+    tokenizer: TokenizerJsonSchema,
+    /** Evaluation or training metrics, shown beside the checkpoint. */
+    metrics: z.unknown().optional(),
+    /** Free-form data for the trainer (run config, progress) so a run can resume. */
+    meta: z.record(z.string(), z.unknown()).optional(),
+    weights: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          shape: z.array(z.number().int().min(0)),
+          dtype: z.literal('float32'),
+          /** Byte offset in the blob. */
+          offset: z.number().int().min(0),
+          /** Byte length in the blob. */
+          length: z.number().int().min(0),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type CheckpointManifest = z.infer<typeof CheckpointManifestSchema>;
+
+export interface Checkpoint {
+  manifest: CheckpointManifest;
+  weights: ArrayBuffer;
+}
+
+/** Snapshots a model and its tokenizer (weights copied, so training may go on). */
+export async function serializeCheckpoint(
+  model: TransformerLM,
+  tokenizer: Tokenizer,
+  extra: { metrics?: unknown; meta?: Record<string, unknown> } = {},
+): Promise<Checkpoint> {
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    throw new Error(`checkpoint: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}`);
+  }
+  const named = await model.getWeights();
+  const blob = new Float32Array(named.reduce((a, w) => a + w.values.length, 0));
+  let at = 0;
+  const weights = named.map((w) => {
+    blob.set(w.values, at);
+    const entry = { name: w.name, shape: w.shape, dtype: 'float32' as const, offset: at * 4, length: w.values.length * 4 };
+    at += w.values.length;
+    return entry;
+  });
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    config: model.config,
+    tokenizer: tokenizer.toJSON(),
+    ...(extra.metrics !== undefined ? { metrics: extra.metrics } : {}),
+    ...(extra.meta !== undefined ? { meta: extra.meta } : {}),
+    weights,
+  };
+  return { manifest, weights: blob.buffer };
+}
+
+/**
+ * Rebuilds the model and tokenizer of a checkpoint. `manifest` is the parsed object or the manifest file's text.
+ * Anything wrong (not JSON, other format or version, missing or extra weight, size mismatch, NaN) throws
+ * an Error whose message starts with "checkpoint:" and names what is wrong.
+ */
+export function deserializeCheckpoint(
+  manifest: unknown,
+  weights: ArrayBuffer,
+  opts: { trainable?: boolean } = {},
+): { model: TransformerLM; tokenizer: Tokenizer; manifest: CheckpointManifest } {
+  const m = parseManifest(manifest);
+  const tokenizer = wrap(() => Tokenizer.fromJSON(m.tokenizer));
+  if (tokenizer.vocabSize !== m.config.vocabSize) {
+    throw new Error(`checkpoint: tokenizer has ${tokenizer.vocabSize} tokens but config.vocabSize is ${m.config.vocabSize}`);
+  }
+  const seen = new Set<string>();
+  const named: NamedWeight[] = m.weights.map((w) => {
+    if (seen.has(w.name)) throw new Error(`checkpoint: weight ${w.name} is listed twice`);
+    seen.add(w.name);
+    const expected = w.shape.reduce((a, b) => a * b, 1) * 4;
+    if (w.length !== expected) {
+      throw new Error(`checkpoint: weight ${w.name} of shape [${w.shape}] needs ${expected} bytes, the manifest says ${w.length}`);
+    }
+    if (w.offset % 4 !== 0) throw new Error(`checkpoint: weight ${w.name} starts at byte ${w.offset}, not a multiple of 4`);
+    if (w.offset + w.length > weights.byteLength) {
+      throw new Error(
+        `checkpoint: weight ${w.name} ends at byte ${w.offset + w.length} but the weights file has ${weights.byteLength} bytes (truncated?)`,
+      );
+    }
+    return { name: w.name, shape: w.shape, values: new Float32Array(weights.slice(w.offset, w.offset + w.length)) };
+  });
+  const model = new TransformerLM(m.config, opts);
+  try {
+    wrap(() => model.setWeights(named));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, tokenizer, manifest: m };
+}
+
+/** Fetches `${baseUrl}/manifest.json` and `${baseUrl}/weights.bin` and rebuilds the checkpoint (browser or worker). */
+export async function fetchCheckpoint(
+  baseUrl: string,
+  opts: { trainable?: boolean } = {},
+): Promise<ReturnType<typeof deserializeCheckpoint>> {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const get = async (file: string): Promise<Response> => {
+    const res = await fetch(base + file);
+    if (!res.ok) throw new Error(`checkpoint: ${base + file}: HTTP ${res.status} ${res.statusText}`);
+    return res;
+  };
+  const [manifest, weights] = await Promise.all([get(MANIFEST_FILE).then((r) => r.text()), get(WEIGHTS_FILE).then((r) => r.arrayBuffer())]);
+  return deserializeCheckpoint(manifest, weights, opts);
+}
+
+function parseManifest(input: unknown): CheckpointManifest {
+  let json = input;
+  if (typeof input === 'string') {
+    try {
+      json = JSON.parse(input);
+    } catch (e) {
+      throw new Error(`checkpoint: the manifest is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  const head = json as { format?: unknown; version?: unknown } | null;
+  if (typeof head !== 'object' || head === null || head.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`checkpoint: not an ${CHECKPOINT_FORMAT} manifest (format is ${JSON.stringify(head?.format)})`);
+  }
+  if (head.version !== CHECKPOINT_VERSION) {
+    throw new Error(`checkpoint: version ${JSON.stringify(head.version)} is not supported (this build reads version ${CHECKPOINT_VERSION})`);
+  }
+  const parsed = CheckpointManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`checkpoint: invalid manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Runs `f`, prefixing its error message with "checkpoint:". */
+function wrap<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`checkpoint: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

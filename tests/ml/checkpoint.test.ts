@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chooseBackend } from '../../src/ml/backend';
+import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../../src/ml/checkpoint';
+import { loadCheckpointDir, saveCheckpointDir } from '../../src/ml/checkpoint-node';
+import { TransformerLM } from '../../src/ml/model';
+import { trainTokenizer, type Tokenizer } from '../../src/ml/tokenizer';
+
+describe('checkpoints', () => {
+  let tokenizer: Tokenizer;
+  let model: TransformerLM;
+  let ckpt: Checkpoint;
+  let dir: string;
+
+  beforeAll(async () => {
+    await chooseBackend();
+    tokenizer = trainTokenizer(['<|user|>read the file<|end|>', 'read the mail, read the file'], { vocabSize: 290 });
+    model = new TransformerLM({ vocabSize: tokenizer.vocabSize, dModel: 8, nLayers: 1, nHeads: 2, dFF: 16, contextLength: 16, seed: 5 });
+    ckpt = await serializeCheckpoint(model, tokenizer, { metrics: { reward: 0.5 }, meta: { step: 3 } });
+    dir = await mkdtemp(join(tmpdir(), 'asp-ckpt-'));
+  });
+  afterAll(async () => {
+    model.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const expectSameModel = async (a: TransformerLM, b: TransformerLM): Promise<void> => {
+    expect(await b.getWeights()).toEqual(await a.getWeights());
+    expect(b.config).toEqual(a.config);
+  };
+
+  test('in-memory round trip keeps weights, config, tokenizer, metrics and meta', async () => {
+    const back = deserializeCheckpoint(JSON.parse(JSON.stringify(ckpt.manifest)), ckpt.weights);
+    await expectSameModel(model, back.model);
+    expect(back.tokenizer.toJSON()).toEqual(tokenizer.toJSON());
+    expect(back.manifest.metrics).toEqual({ reward: 0.5 });
+    expect(back.manifest.meta).toEqual({ step: 3 });
+    expect(back.model.variables.every((v) => v.trainable)).toBe(true);
+    expect(deserializeCheckpoint(ckpt.manifest, ckpt.weights, { trainable: false }).model.variables[0]?.trainable).toBe(false);
+  });
+
+  test('folder round trip (Node helpers)', async () => {
+    await saveCheckpointDir(dir, model, tokenizer, { metrics: { ok: true } });
+    const back = await loadCheckpointDir(dir);
+    await expectSameModel(model, back.model);
+    expect(back.manifest.metrics).toEqual({ ok: true });
+  });
+
+  test('wrong or corrupt checkpoints fail with a message naming the problem', async () => {
+    const m = ckpt.manifest;
+    const w0 = m.weights[0]!;
+    const bad = (manifest: unknown, weights = ckpt.weights) => () => deserializeCheckpoint(manifest, weights);
+    const count = tf.memory().numTensors;
+    expect(bad('{"format": ')).toThrow(/checkpoint: the manifest is not valid JSON/);
+    expect(bad({ ...m, format: 'tfjs-layers' })).toThrow(/not an asp-checkpoint manifest \(format is "tfjs-layers"\)/);
+    expect(bad({ ...m, version: 2 })).toThrow(/version 2 is not supported/);
+    expect(bad({ ...m, config: { ...m.config, dModel: 'x' } })).toThrow(/invalid manifest at config.dModel/);
+    expect(bad({ ...m, weights: m.weights.slice(1) })).toThrow(/checkpoint: .*missing weight tok_emb/);
+    expect(bad({ ...m, weights: [...m.weights, { ...w0, name: 'extra' }] })).toThrow(/unknown weight extra/);
+    expect(bad({ ...m, weights: [...m.weights, w0] })).toThrow(/weight tok_emb is listed twice/);
+    expect(bad({ ...m, weights: [{ ...w0, length: 8 }, ...m.weights.slice(1)] })).toThrow(/tok_emb of shape \[\d+,8\] needs \d+ bytes, the manifest says 8/);
+    expect(bad(m, ckpt.weights.slice(0, 100))).toThrow(/weights file has 100 bytes \(truncated\?\)/);
+    expect(bad({ ...m, tokenizer: { ...m.tokenizer, merges: [] } })).toThrow(`tokenizer has 275 tokens but config.vocabSize is ${tokenizer.vocabSize}`);
+    const nan = ckpt.weights.slice(0);
+    new Float32Array(nan)[w0.length / 4] = NaN; // first value of the second weight
+    expect(bad(m, nan)).toThrow(/checkpoint: .*pos_emb contains NaN/);
+    expect(tf.memory().numTensors).toBe(count); // a failed load leaves no model behind
+    await expect(loadCheckpointDir(join(dir, 'nowhere'))).rejects.toThrow(/cannot read .*nowhere.manifest\.json \(no such file\)/);
+    await writeFile(join(dir, 'manifest.json'), 'not json');
+    await expect(loadCheckpointDir(dir)).rejects.toThrow(/not valid JSON/);
+  });
+});
