@@ -244,6 +244,18 @@ describe('parseTurn rejects with exact reasons', () => {
     expect(parse(call(`{"name":"any_args","arguments":${ok}}`)).action.kind).toBe('call');
   });
 
+  it('with checkCalls: false, returns well-formed calls to unknown tools or with bad arguments (the sandbox answers them)', () => {
+    const opts = { checkCalls: false };
+    expect(parseTurn(call('{"name":"wire_all","arguments":{"x":1}}'), TOOLS, opts).action).toEqual({
+      kind: 'call',
+      think: 'ok',
+      call: { name: 'wire_all', arguments: { x: 1 } },
+    });
+    expect(parseTurn(call('{"name":"send_money","arguments":{}}'), TOOLS, opts).action.kind).toBe('call');
+    expect(parseTurn(call('{"name":"send_money"}'), TOOLS, opts).action).toMatchObject({ error: { code: 'missing_arguments' } });
+    expect(parseTurn(`${T}<tool_check>wire_all</tool_check>`, TOOLS, opts).action).toMatchObject({ error: { code: 'unknown_tool' } });
+  });
+
   it('never throws on non-string input or a broken tool list', () => {
     expect(parseTurn(undefined as unknown as string, TOOLS).action).toMatchObject({ kind: 'malformed', error: { code: 'empty' } });
     expect(parseTurn(call('{"name":"read_file","arguments":{}}'), null as unknown as ToolSpec[]).action).toMatchObject({

@@ -9,6 +9,9 @@ export const MAX_ARG_CHARS = 20_000;
 const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true });
 /** Compiled validator, or the reason the schema does not compile. */
 const compiled = new WeakMap<object, ValidateFunction | string>();
+/** The same, by schema text, least recently used first. */
+const byText = new Map<string, ValidateFunction | string>();
+const MAX_TEXT_CACHE = 1000;
 
 // Type names other dialects use (BFCL writes Python's names).
 const TYPE_ALIASES: Record<string, string | null> = {
@@ -48,20 +51,34 @@ function normalise(schema: unknown, depth = 0): unknown {
   return out;
 }
 
+function compile(schema: JsonSchema): ValidateFunction | string {
+  try {
+    const normalised = normalise(schema) as object;
+    const v = ajv.compile(normalised);
+    // Our caches own the validator; ajv's own cache would keep every schema ever seen alive.
+    ajv.removeSchema(normalised);
+    return v;
+  } catch (e) {
+    return `invalid schema: ${(e as Error).message}`;
+  }
+}
+
 function validatorFor(schema: JsonSchema): ValidateFunction | string {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return 'schema must be a JSON object';
   let v = compiled.get(schema);
-  if (v === undefined) {
-    try {
-      const normalised = normalise(schema) as object;
-      v = ajv.compile(normalised);
-      // Our WeakMap owns the validator; ajv's own cache would keep every schema ever seen alive.
-      ajv.removeSchema(normalised);
-    } catch (e) {
-      v = `invalid schema: ${(e as Error).message}`;
-    }
-    compiled.set(schema, v);
+  if (v !== undefined) return v;
+  // Equal schemas in fresh objects (each case line, each copied episode) share one compilation.
+  let text: string;
+  try {
+    text = JSON.stringify(schema);
+  } catch (e) {
+    return `invalid schema: ${(e as Error).message}`;
   }
+  v = byText.get(text) ?? compile(schema);
+  byText.delete(text);
+  byText.set(text, v);
+  if (byText.size > MAX_TEXT_CACHE) byText.delete(byText.keys().next().value as string);
+  compiled.set(schema, v);
   return v;
 }
 

@@ -9,6 +9,14 @@ import { EOS, close, open, scanTags, type TurnTag } from './tokens';
 
 export const MAX_TURN_CHARS = 4000;
 
+export interface ParseOptions {
+  /**
+   * Check a <tool_call>'s tool name and arguments against `tools` (default true). A sandbox that answers
+   * unknown tools and bad arguments with a tool error instead passes false and gets the call back as parsed.
+   */
+  checkCalls?: boolean;
+}
+
 export interface ParsedTurn {
   action: Action;
   /** The turn ended with the end-of-turn token. */
@@ -67,7 +75,7 @@ function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
-function parseCall(inner: string, tools: readonly ToolSpec[]): ToolCall {
+function parseCall(inner: string, tools: readonly ToolSpec[], checkCalls: boolean): ToolCall {
   let value: unknown;
   try {
     value = JSON.parse(inner);
@@ -91,6 +99,7 @@ function parseCall(inner: string, tools: readonly ToolSpec[]): ToolCall {
   if (!isObject(args)) {
     throw new TurnError('invalid_arguments', `"arguments" must be a JSON object, got ${kindOf(args)}`);
   }
+  if (!checkCalls) return { name, arguments: args };
   const tool = tools.find((t) => t.name === name);
   if (!tool) throw new TurnError('unknown_tool', `unknown tool '${name}'`);
   const bad = validateArguments(tool.parameters, args);
@@ -100,11 +109,11 @@ function parseCall(inner: string, tools: readonly ToolSpec[]): ToolCall {
 
 type ActionBlock = Block & { tag: Exclude<TurnTag, 'think'> };
 
-function actionOf(block: ActionBlock, think: string | null, tools: readonly ToolSpec[]): Action {
+function actionOf(block: ActionBlock, think: string | null, tools: readonly ToolSpec[], checkCalls: boolean): Action {
   const inner = block.inner.trim();
   switch (block.tag) {
     case 'tool_call':
-      return { kind: 'call', think, call: parseCall(inner, tools) };
+      return { kind: 'call', think, call: parseCall(inner, tools, checkCalls) };
     case 'tool_check':
       if (inner === '') throw new TurnError('unknown_tool', '<tool_check> names no tool');
       if (!tools.some((t) => t.name === inner)) throw new TurnError('unknown_tool', `unknown tool '${inner}' in <tool_check>`);
@@ -114,7 +123,7 @@ function actionOf(block: ActionBlock, think: string | null, tools: readonly Tool
   }
 }
 
-function structure(body: string, tools: readonly ToolSpec[]): Action {
+function structure(body: string, tools: readonly ToolSpec[], checkCalls: boolean): Action {
   const blocks = blocksOf(body);
   const first = blocks[0];
   const think = first?.tag === 'think' ? first.inner.trim() : null;
@@ -151,7 +160,7 @@ function structure(body: string, tools: readonly ToolSpec[]): Action {
   }
   const after = body.slice(action.end);
   if (after.trim() !== '') throw new TurnError('text_after_end', `text after ${close(action.tag)}: ${quote(after)}`);
-  return actionOf(action, think, tools);
+  return actionOf(action, think, tools, checkCalls);
 }
 
 /** Best-effort think text for a malformed turn (rewards look at it): the leading think block, if it parsed. */
@@ -160,7 +169,7 @@ function leadingThink(body: string): string | null {
   return m ? (m[1] as string).trim() : null;
 }
 
-export function parseTurn(text: string, tools: readonly ToolSpec[]): ParsedTurn {
+export function parseTurn(text: string, tools: readonly ToolSpec[], opts: ParseOptions = {}): ParsedTurn {
   const malformed = (code: ParseError['code'], message: string, think: string | null, eos: boolean): ParsedTurn => ({
     action: { kind: 'malformed', think, error: { code, message } },
     eos,
@@ -177,7 +186,7 @@ export function parseTurn(text: string, tools: readonly ToolSpec[]): ParsedTurn 
   }
   if (body.trim() === '') return malformed('empty', 'the turn is empty', null, eos);
   try {
-    return { action: structure(body, Array.isArray(tools) ? tools : []), eos };
+    return { action: structure(body, Array.isArray(tools) ? tools : [], opts.checkCalls ?? true), eos };
   } catch (e) {
     // Only TurnErrors are expected; anything else still becomes a reason, because parseTurn never throws.
     if (e instanceof TurnError) return malformed(e.code, e.message, leadingThink(body), eos);
