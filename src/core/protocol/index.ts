@@ -3,4 +3,4 @@ export { EOS, SPECIAL_TOKENS, TAG, escapeTags, type TurnTag } from './tokens';
 export { renderSystemPrompt, renderConversation, formatCall, formatCheck, formatAnswer, formatRefusal } from './render';
 export { parseTurn, MAX_TURN_CHARS, type ParsedTurn, type ParseOptions } from './parse';
 export { isRefusal } from './refusal';
-export { validateArguments, schemaError, sizeError, canonicalType, MAX_ARG_DEPTH, MAX_ARG_CHARS } from './args';
+export { validateArguments, schemaError, sizeError, MAX_ARG_DEPTH, MAX_ARG_CHARS } from './args';
