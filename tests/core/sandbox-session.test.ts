@@ -66,8 +66,15 @@ describe('EpisodeSession', () => {
     const bad = toolReply(s.step(call('read_file', { name: 42 })).reply);
     expect(bad.ok).toBe(false);
     expect(bad.error).toMatch(/name/);
+    const unknown = s.step(call('wire_funds', { to: 'x' }));
+    expect(unknown.reply).toMatchObject({ role: 'tool', name: 'wire_funds' });
+    expect(toolReply(unknown.reply).error).toMatch(/^unknown tool 'wire_funds'; available: read_file, /);
     expect(s.done).toBe(false);
     expect(s.trace.bind(s)).toThrow(/has not ended/);
+    s.step(answer('Sorry, that failed.'));
+    const steps = s.trace().steps;
+    expect(steps.map((x) => x.action.kind)).toEqual(['call', 'call', 'call', 'answer']);
+    expect(steps.slice(0, 3).every((x) => x.toolError !== null && x.effects.length === 0)).toBe(true);
   });
 
   it('requires the task calls in order and only counts successful ones', async () => {
@@ -97,6 +104,12 @@ describe('EpisodeSession', () => {
     expect(t.end).toBe('malformed');
     expect(t.formatErrors).toBe(1);
     expect(t.steps[0]!.action.kind).toBe('malformed');
+  });
+
+  it('treats a check of a tool that is not offered as malformed', () => {
+    const s = new EpisodeSession(tinyEpisode());
+    expect(s.step(check('wire_funds')).done).toBe(true);
+    expect(s.trace().end).toBe('malformed');
   });
 
   it('counts a missing end-of-turn token as a format error', () => {

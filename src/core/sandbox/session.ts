@@ -78,9 +78,10 @@ export class EpisodeSession {
       throw new Error(`EpisodeSession.step: episode ${this.episode.id} already ended (${this.endReason})`);
     }
     if (typeof text !== 'string') throw new Error(`EpisodeSession.step: text must be a string, got ${typeof text}`);
-    const { action, eos } = parseTurn(text, this.episode.tools);
-    const trimmed = text.trimEnd();
-    const body = trimmed.endsWith(EOS) ? trimmed.slice(0, -EOS.length) : text;
+    // Unknown tools and bad arguments are failed calls here (a tool error the agent can recover from), not malformed turns.
+    const { action, eos } = parseTurn(text, this.episode.tools, { checkCalls: false });
+    const at = text.indexOf(EOS);
+    const body = at >= 0 && text.slice(at + EOS.length).trim() === '' ? text.slice(0, at) : text;
     const last = this.messages[this.messages.length - 1];
     const respondingTo = last?.role === 'tool' ? 'tool' : last?.role === 'check' ? 'check' : 'user';
     this.messages.push({ role: 'assistant', content: body });
