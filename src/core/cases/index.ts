@@ -97,8 +97,12 @@ function lineErrors(line: number, issues: readonly z.core.$ZodIssue[]): CaseErro
 }
 
 /** "missing" reads better than zod's "expected string, received undefined". */
-const missingField = (iss: z.core.$ZodRawIssue): string | undefined =>
-  iss.code === 'invalid_type' && iss.input === undefined ? `missing (expected ${iss.expected})` : undefined;
+function missingField(iss: z.core.$ZodRawIssue): string | undefined {
+  if (iss.input !== undefined) return undefined;
+  if (iss.code === 'invalid_type') return `missing (expected ${iss.expected})`;
+  if (iss.code === 'invalid_value') return `missing (expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')})`;
+  return 'missing';
+}
 
 /** Reads JSON lines; blank lines are skipped. Never throws. */
 export function parseCases(text: string): { cases: Case[]; errors: CaseError[] } {
