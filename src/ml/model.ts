@@ -1,7 +1,8 @@
 // A small decoder-only transformer on raw TensorFlow.js ops, readable top to bottom (after nanoGPT):
 // token + learned position embeddings, pre-LayerNorm blocks (causal multi-head attention, GELU MLP),
 // final LayerNorm, output head tied to the token embedding (saves vocabSize × dModel parameters).
-// Lookups that need gradients are one-hot × matrix products: tf.gather has no gradient on wasm.
+// Two wasm traps shape the code: tf.gather has no gradient there (embeddings get a one-hot gradient, see embed),
+// and its matMul with a transpose flag is ~10x slower than without (dense products go through `linear`).
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { Rng } from '../core/rng';
@@ -287,11 +288,11 @@ export class TransformerLM {
     bias: tf.Tensor,
     cache: KV[] | null,
   ): { h: tf.Tensor3D; kv: KV[] } {
-    const { dModel: d, vocabSize: V, contextLength: C, nLayers } = this.config;
+    const { dModel: d, contextLength: C, nLayers } = this.config;
     const [B, T] = ids.shape;
     if (T > C) throw new Error(`model: ${T} tokens exceed the context length ${C}`);
-    const tok = tf.matMul(oneHot(ids, V), this.p('tok_emb'));
-    const pos = tf.matMul(oneHot(positions, C), this.p('pos_emb'));
+    const tok = embed(this.p('tok_emb'), ids);
+    const pos = embed(this.p('pos_emb'), positions);
     let x = tf.add(tok, pos).reshape([B, T, d]) as tf.Tensor3D;
     const kv: KV[] = [];
     for (let l = 0; l < nLayers; l++) {
@@ -308,21 +309,21 @@ export class TransformerLM {
     const { dModel: d, nHeads: H } = this.config;
     const [B, T] = x.shape;
     const dh = d / H;
-    const qkv = tf.add(tf.matMul(x.reshape([B * T, d]), this.p(`h${l}.attn.wqkv`)), this.p(`h${l}.attn.bqkv`));
+    const qkv = tf.add(linear(x.reshape([B * T, d]), this.p(`h${l}.attn.wqkv`)), this.p(`h${l}.attn.bqkv`));
     const heads = (t: tf.Tensor): tf.Tensor4D => t.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
     const [q, kNew, vNew] = tf.split(qkv, 3, 1).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     const k = past ? (tf.concat([past.k, kNew], 2) as tf.Tensor4D) : kNew;
     const v = past ? (tf.concat([past.v, vNew], 2) as tf.Tensor4D) : vNew;
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias);
     const mixed = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B * T, d]);
-    const out = tf.add(tf.matMul(mixed, this.p(`h${l}.attn.wo`)), this.p(`h${l}.attn.bo`)).reshape([B, T, d]);
+    const out = tf.add(linear(mixed as tf.Tensor2D, this.p(`h${l}.attn.wo`)), this.p(`h${l}.attn.bo`)).reshape([B, T, d]);
     return { out: out as tf.Tensor3D, kv: { k, v } };
   }
 
   private mlp(l: number, x: tf.Tensor3D): tf.Tensor3D {
     const [B, T, d] = x.shape;
-    const h = gelu(tf.add(tf.matMul(x.reshape([B * T, d]), this.p(`h${l}.mlp.w1`)), this.p(`h${l}.mlp.b1`)));
-    return tf.add(tf.matMul(h, this.p(`h${l}.mlp.w2`)), this.p(`h${l}.mlp.b2`)).reshape([B, T, d]) as tf.Tensor3D;
+    const h = gelu(tf.add(linear(x.reshape([B * T, d]), this.p(`h${l}.mlp.w1`)), this.p(`h${l}.mlp.b1`))) as tf.Tensor2D;
+    return tf.add(linear(h, this.p(`h${l}.mlp.w2`)), this.p(`h${l}.mlp.b2`)).reshape([B, T, d]) as tf.Tensor3D;
   }
 
   private layerNorm(x: tf.Tensor3D, name: string): tf.Tensor3D {
@@ -335,7 +336,7 @@ export class TransformerLM {
   /** Output head tied to the token embedding: h [B, T, d] -> logits [B*T, V]. */
   private head(h: tf.Tensor3D): tf.Tensor2D {
     const [B, T, d] = h.shape;
-    return tf.matMul(h.reshape([B * T, d]), this.p('tok_emb'), false, true);
+    return linear(h.reshape([B * T, d]), tf.transpose(this.p('tok_emb')));
   }
 
   private p(name: string): tf.Variable {
@@ -345,14 +346,39 @@ export class TransformerLM {
   }
 }
 
-/** [B*T, depth] float one-hot rows. The wasm OneHot kernel ignores a float dtype (writes int bits), so cast. */
-function oneHot(ids: tf.Tensor2D, depth: number): tf.Tensor2D {
+/** Float one-hot rows [N, depth] of ids (any shape). The wasm OneHot kernel ignores a float dtype (writes int bits), so cast. */
+function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
   return tf.oneHot(ids.reshape([-1]) as tf.Tensor1D, depth).toFloat() as tf.Tensor2D;
+}
+
+/** x [N, k] · w [k, m], differentiated with explicit transposes (wasm's transposed matMul is ~10x slower). */
+const linear = tf.customGrad((x, w, save) => {
+  const [a, b] = [x, w] as [tf.Tensor2D, tf.Tensor2D];
+  (save as tf.GradSaveFunc)([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, [sa, sb]: tf.Tensor[]) => [
+      tf.matMul(dy, tf.transpose(sb as tf.Tensor2D)),
+      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy),
+    ],
+  };
+}) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
+
+/** Rows of `table` [V, d] at `ids` -> [N, d]: a gather forward, a one-hot product as its gradient (none on wasm). */
+function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor2D {
+  const flat = ids.reshape([-1]) as tf.Tensor1D;
+  return tf.customGrad((t, save) => {
+    (save as tf.GradSaveFunc)([flat]); // kept for the backward pass, which runs after the forward's tidy
+    return {
+      value: tf.gather(t as tf.Tensor2D, flat),
+      gradFunc: (dy: tf.Tensor2D, [saved]: tf.Tensor[]) => tf.matMul(tf.transpose(oneHot(saved as tf.Tensor, table.shape[0] as number)), dy),
+    };
+  })(table) as tf.Tensor2D;
 }
 
 /** GELU, tanh approximation (as GPT-2). */
 function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 

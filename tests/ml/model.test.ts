@@ -66,6 +66,39 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     m.dispose();
   });
 
+  test('gradients (custom ones for embeddings and dense products included) match finite differences', async () => {
+    const m = await sharpModel();
+    const ids = tf.tensor2d([[1, 5, 7, 9, 2], [3, 3, 8, 0, 0]], [2, 5], 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], [2, 5], 'int32');
+    const loss = (): tf.Scalar => tf.tidy(() => tf.neg(tf.mean(m.sequenceLogProbs(ids, mask))) as tf.Scalar);
+    const { value, grads } = tf.variableGrads(loss, m.variables);
+    value.dispose();
+    const names = ['tok_emb', 'pos_emb', 'h0.attn.wqkv', 'h1.attn.wo', 'h0.mlp.w1', 'h1.mlp.w2', 'ln_f.g'];
+    const weights = await m.getWeights();
+    for (const name of names) {
+      const i = names.indexOf(name);
+      const w = weights.find((x) => x.name === name)!;
+      const g = await grads[m.variables[weights.indexOf(w)]!.name]!.data();
+      let at = 0;
+      g.forEach((x, j) => (Math.abs(x) > Math.abs(g[at]!) ? (at = j) : 0));
+      const lossAt = async (delta: number): Promise<number> => {
+        const values = w.values.slice();
+        values[at] = values[at]! + delta;
+        m.setWeights(weights.map((x) => (x === w ? { ...x, values } : x)));
+        const l = loss();
+        const out = (await l.data())[0]!;
+        l.dispose();
+        return out;
+      };
+      const eps = 1e-2;
+      const numeric = ((await lossAt(eps)) - (await lossAt(-eps))) / (2 * eps);
+      expect(Math.abs(numeric - g[at]!), `${name} (${i})`).toBeLessThan(0.05 * Math.abs(g[at]!) + 1e-4);
+      m.setWeights(weights);
+    }
+    tf.dispose([ids, mask, ...Object.values(grads)]);
+    m.dispose();
+  });
+
   test('batched KV-cached greedy generation equals uncached argmax, prompt by prompt', async () => {
     const m = await sharpModel();
     const out = await m.generate(prompts, { maxNewTokens: 8, temperature: 0, topK: 0, seed: 1 });
