@@ -164,6 +164,7 @@ export class TransformerLM {
     return copy;
   }
 
+  /** Frees the weights; the model is unusable afterwards. */
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
@@ -201,6 +202,11 @@ export class TransformerLM {
   async generate(prompts: readonly number[][], opts: GenerateOptions): Promise<Generation> {
     const { vocabSize: V, contextLength: C } = this.config;
     const B = prompts.length;
+    if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) {
+      throw new Error(`generate: maxNewTokens must be a positive integer, got ${opts.maxNewTokens}`);
+    }
+    if (!(opts.temperature >= 0)) throw new Error(`generate: temperature must be >= 0, got ${opts.temperature}`);
+    if (!Number.isInteger(opts.topK) || opts.topK < 0) throw new Error(`generate: topK must be an integer >= 0, got ${opts.topK}`);
     if (B === 0) return { tokens: [], logProbs: [], stopped: [] };
     prompts.forEach((p, b) => {
       if (p.length === 0) throw new Error(`generate: prompt ${b} is empty`);
@@ -214,16 +220,10 @@ export class TransformerLM {
     const pad = prompts.map((p) => L - p.length);
     const ids = new Int32Array(B * L);
     prompts.forEach((p, b) => ids.set(p, b * L + (pad[b] as number)));
-    const bias = new Float32Array(B * L * L);
-    for (let b = 0; b < B; b++) {
-      for (let q = 0; q < L; q++) {
-        for (let k = 0; k < L; k++) if (k > q || k < (pad[b] as number)) bias[(b * L + q) * L + k] = NEG;
-      }
-    }
     let { logits, cache } = this.step(
       tf.tensor2d(ids, [B, L], 'int32'),
       tf.tensor2d(Int32Array.from({ length: B * L }, (_, i) => Math.max(0, (i % L) - (pad[Math.floor(i / L)] as number))), [B, L], 'int32'),
-      tf.tensor4d(bias, [B, 1, L, L]),
+      tf.tidy(() => tf.add(causalBias(L), paddingBias(pad, L))),
       null,
     );
 
@@ -244,14 +244,11 @@ export class TransformerLM {
           next[b] = token;
         }
         if (s + 1 >= opts.maxNewTokens || out.stopped.every(Boolean)) break;
-        // The new token sits at column L + s; a row sees every column from its first real token on.
-        const T = L + s + 1;
-        const keyBias = new Float32Array(B * T);
-        for (let b = 0; b < B; b++) keyBias.fill(NEG, b * T, b * T + (pad[b] as number));
+        // The new token sits at column L + s and may look at every earlier column but the padding.
         const stepped = this.step(
           tf.tensor2d(next, [B, 1], 'int32'),
           tf.tensor2d(Int32Array.from(pad, (p) => L + s - p), [B, 1], 'int32'),
-          tf.tensor4d(keyBias, [B, 1, 1, T]),
+          paddingBias(pad, L + s + 1),
           cache,
         );
         tf.dispose(cache.flatMap((c) => [c.k, c.v]));
@@ -391,6 +388,13 @@ function causalBias(T: number): tf.Tensor4D {
   const bias = new Float32Array(T * T);
   for (let q = 0; q < T; q++) bias.fill(NEG, q * T + q + 1, (q + 1) * T);
   return tf.tensor4d(bias, [1, 1, T, T]);
+}
+
+/** [B, 1, 1, T]: NEG on each row's left padding (its first pad[b] columns), 0 elsewhere. */
+function paddingBias(pad: readonly number[], T: number): tf.Tensor4D {
+  const bias = new Float32Array(pad.length * T);
+  pad.forEach((p, b) => bias.fill(NEG, b * T, b * T + p));
+  return tf.tensor4d(bias, [pad.length, 1, 1, T]);
 }
 
 function argmax(row: Float32Array): number {

@@ -148,6 +148,8 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     await expect(m.generate([Array(30).fill(1)], opts)).rejects.toThrow(/exceeds the context 32/);
     await expect(m.generate([[1, 99]], opts)).rejects.toThrow(/token id 99 outside 0..39/);
     await expect(m.generate([[]], opts)).rejects.toThrow(/prompt 0 is empty/);
+    await expect(m.generate([[1]], { ...opts, maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens must be a positive integer/);
+    await expect(m.generate([[1]], { ...opts, temperature: -1 })).rejects.toThrow(/temperature must be >= 0/);
     expect(() => new TransformerLM({ ...config, nHeads: 3 })).toThrow(/nHeads: dModel must be divisible/);
     const w = await m.getWeights();
     expect(() => m.setWeights(w.slice(1))).toThrow(/missing weight tok_emb/);
