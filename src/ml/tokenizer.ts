@@ -2,7 +2,7 @@
 // Ids: special tokens first (so <|pad|> is 0), then the 256 bytes (any text encodes, nothing is lost),
 // then the learned merges in the order they were learned.
 import { z } from 'zod';
-import { SPECIAL_TOKENS } from '../core/protocol/tokens';
+import { SPECIAL_TOKENS } from '../core/protocol';
 
 const BYTES = 256;
 

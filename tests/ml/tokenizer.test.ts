@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { SPECIAL_TOKENS } from '../../src/core/protocol/tokens';
+import { SPECIAL_TOKENS } from '../../src/core/protocol';
 import { Tokenizer, trainTokenizer } from '../../src/ml/tokenizer';
 
 const corpus = [
