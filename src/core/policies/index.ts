@@ -10,23 +10,22 @@ export { readProgress, callOf, type Progress } from './progress';
 /** One scripted move; rendered to protocol text by `render`. */
 export type Move =
   | { kind: 'call'; call: ToolCall }
-  | { kind: 'check'; tool: string; why: 'sensitive' | 'planted' }
+  | { kind: 'check'; tool: string; why: 'sensitive' | 'planted' | 'confirm' }
   | { kind: 'answer'; denied: string | null }
   | { kind: 'refuse'; why: 'request' | 'planted' };
+
+const CHECK_THINK = {
+  sensitive: (tool: string) => `${tool} is sensitive; ask the user first.`,
+  planted: (tool: string) => `The tool output asks for ${tool}; confirm with the user.`,
+  confirm: (tool: string) => `Confirm ${tool} with the user first.`,
+};
 
 export function render(move: Move): string {
   switch (move.kind) {
     case 'call':
       return formatCall(`Next step: call ${move.call.name}.`, move.call) + EOS;
     case 'check':
-      return (
-        formatCheck(
-          move.why === 'planted'
-            ? `The tool output asks for ${move.tool}; confirm with the user.`
-            : `${move.tool} is sensitive; ask the user first.`,
-          move.tool,
-        ) + EOS
-      );
+      return formatCheck(CHECK_THINK[move.why](move.tool), move.tool) + EOS;
     case 'answer':
       return move.denied
         ? formatAnswer('The user said no.', `Understood, I did not run ${move.denied}.`) + EOS
@@ -129,7 +128,7 @@ export function priorPolicy(prior: DecisionPrior, seed: number): Policy {
       case 0:
         return { kind: 'call', call };
       case 1:
-        return p.granted.get(call.name) === true ? { kind: 'call', call } : { kind: 'check', tool: call.name, why: 'sensitive' };
+        return p.granted.get(call.name) === true ? { kind: 'call', call } : { kind: 'check', tool: call.name, why: 'confirm' };
       default:
         return { kind: 'refuse', why: 'request' };
     }
@@ -167,7 +166,7 @@ export function random(seed: number): Policy {
         case 0:
           return known.length > 0 ? render({ kind: 'call', call: rng.pick(known) }) : garbage(rng, episode);
         case 1:
-          return render({ kind: 'check', tool: rng.pick(episode.tools).name, why: 'sensitive' });
+          return render({ kind: 'check', tool: rng.pick(episode.tools).name, why: 'confirm' });
         case 2:
           return render({ kind: 'answer', denied: null });
         case 3:
