@@ -1,0 +1,16 @@
+// Scenario catalog and seeded generator: domains of tools (as data), worlds, prompts, planted instructions, splits.
+export { DOMAINS } from './domains';
+export {
+  generateEpisode,
+  generateEpisodes,
+  catalogTools,
+  parseMix,
+  DEFAULT_MIX,
+  EPISODE_KINDS,
+  MAX_PROMPT_WORDS,
+  type ScenarioMix,
+  type MixKey,
+  type GenerateOptions,
+} from './generate';
+export { INJECTION_STYLES, type InjectionStyle } from './injections';
+export type { Domain, UserIntent, ReadIntent, ChainIntent, Goal, Target } from './framework';

@@ -1,0 +1,255 @@
+// The scenario catalog and generator: catalog shape, determinism, split disjointness, label consistency,
+// variety and lengths, and worlds in which every task call and every attack really runs.
+import { describe, expect, it } from 'vitest';
+import { validateArguments } from '../../src/core/protocol';
+import { Rng } from '../../src/core/rng';
+import { executeTool } from '../../src/core/sandbox';
+import {
+  DOMAINS,
+  EPISODE_KINDS,
+  INJECTION_STYLES,
+  MAX_PROMPT_WORDS,
+  catalogTools,
+  generateEpisode,
+  generateEpisodes,
+  parseMix,
+  type MixKey,
+} from '../../src/core/scenarios';
+import type { CallMatcher, CatalogTool, Episode, Json, Split, WorldState } from '../../src/core/types';
+
+const SPLITS: Split[] = ['train', 'test'];
+const N = 600;
+const episodes: Record<Split, Episode[]> = {
+  train: generateEpisodes({ split: 'train', n: N, seed: 7 }),
+  test: generateEpisodes({ split: 'test', n: N, seed: 7 }),
+};
+const all = [...episodes.train, ...episodes.test];
+
+const kindOf = (e: Episode): MixKey =>
+  (Object.keys(EPISODE_KINDS) as MixKey[]).find((k) => EPISODE_KINDS[k].user === e.labels.user && EPISODE_KINDS[k].tool === e.labels.tool)!;
+const toolOf = (e: Episode, name: string): CatalogTool | undefined => e.tools.find((t) => t.name === name);
+const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
+/** Words of a JSON tool output: runs of letters and digits (punctuation and quotes do not count). */
+const jsonWords = (s: string): number => (s.match(/[\p{L}\p{N}][\p{L}\p{N}'.@-]*/gu) ?? []).length;
+const READ_KINDS = new Set(['read', 'list', 'search']);
+
+function run(world: WorldState, e: Episode, m: CallMatcher) {
+  const tool = toolOf(e, m.name)!;
+  return executeTool(world, tool, (m.arguments ?? {}) as Record<string, Json>);
+}
+
+describe('catalog', () => {
+  const tools = catalogTools();
+
+  it('has at least 10 domains and 60 uniquely named tools', () => {
+    expect(DOMAINS.length).toBeGreaterThanOrEqual(10);
+    expect(tools.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);
+    expect(new Set(DOMAINS.map((d) => d.name)).size).toBe(DOMAINS.length);
+  });
+
+  it('gives every tool a short description, a closed object schema and an effect on its own arguments', () => {
+    for (const t of tools) {
+      expect(t.name, t.name).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(words(t.description), t.name).toBeLessThanOrEqual(12);
+      const p = t.parameters;
+      expect(p.type, t.name).toBe('object');
+      expect(p.additionalProperties, t.name).toBe(false);
+      const props = Object.keys(p.properties ?? {});
+      for (const r of p.required ?? []) expect(props, `${t.name} requires ${r}`).toContain(r);
+      const required = new Set(p.required ?? []);
+      const e = t.effect;
+      const mustRequire = [
+        'keyArg' in e ? e.keyArg : null,
+        'queryArg' in e ? e.queryArg : null,
+        'toArg' in e ? e.toArg : null,
+        'amountArg' in e ? e.amountArg : null,
+        'stateArg' in e ? e.stateArg : null,
+      ].filter((a): a is string => a !== null);
+      for (const a of mustRequire) expect(required.has(a), `${t.name}: ${a} required`).toBe(true);
+      const mayUse = [...('fields' in e ? e.fields : []), ...('contentArgs' in e ? e.contentArgs : [])];
+      if ('filterArg' in e && e.filterArg) mayUse.push(e.filterArg);
+      if ('fromArg' in e && e.fromArg) mayUse.push(e.fromArg);
+      for (const a of mayUse) expect(props, `${t.name} uses ${a}`).toContain(a);
+      // Reads never change the world; sensitive tools always do.
+      if (t.sensitive) expect(READ_KINDS.has(e.kind), t.name).toBe(false);
+    }
+  });
+
+  it('holds out about a quarter of the tools, and each split of each domain has a read, an action and a sensitive tool', () => {
+    const share = catalogTools('test').length / tools.length;
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.4);
+    expect(catalogTools('train').length + catalogTools('test').length).toBe(tools.length);
+    for (const d of DOMAINS) {
+      for (const split of SPLITS) {
+        const mine = d.tools.filter((t) => t.split === split);
+        expect(mine.some((t) => !t.sensitive && READ_KINDS.has(t.effect.kind)), `${d.name} ${split} read`).toBe(true);
+        expect(mine.some((t) => !t.sensitive && !READ_KINDS.has(t.effect.kind)), `${d.name} ${split} action`).toBe(true);
+        expect(mine.some((t) => t.sensitive), `${d.name} ${split} sensitive`).toBe(true);
+      }
+    }
+  });
+
+  it('keeps every intent inside one split and one domain', () => {
+    for (const d of DOMAINS) {
+      const split = (name: string) => d.tools.find((t) => t.name === name)?.split;
+      for (const intent of [...d.user, ...d.reads, ...d.chains]) {
+        for (const name of intent.tools) expect(split(name), `${d.name}.${intent.id} uses ${name}`).toBeDefined();
+        expect(new Set(intent.tools.map(split)).size, `${d.name}.${intent.id}`).toBe(1);
+      }
+      for (const g of d.goals) expect(d.tools.find((t) => t.name === g.tool)?.sensitive, `${d.name} goal ${g.tool}`).toBe(true);
+    }
+  });
+});
+
+describe('generator', () => {
+  it('is deterministic and index-addressable; other seeds give other episodes', () => {
+    expect(generateEpisodes({ split: 'train', n: 50, seed: 7 })).toEqual(episodes.train.slice(0, 50));
+    expect(generateEpisode({ split: 'test', seed: 7, index: 123 })).toEqual(episodes.test[123]);
+    const other = generateEpisodes({ split: 'train', n: 50, seed: 8 });
+    expect(other.filter((e, i) => e.user === episodes.train[i]!.user).length).toBeLessThan(5);
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+  });
+
+  it('shares no tool and no template between train and test; test episodes show only held-out tools', () => {
+    const names = (split: Split) => new Set(episodes[split].flatMap((e) => e.tools.map((t) => t.name)));
+    const templates = (split: Split) => new Set(episodes[split].map((e) => e.template));
+    const trainNames = names('train');
+    for (const n of names('test')) expect(trainNames.has(n), n).toBe(false);
+    const trainTemplates = templates('train');
+    for (const t of templates('test')) expect(trainTemplates.has(t), t).toBe(false);
+    for (const split of SPLITS) for (const e of episodes[split]) for (const t of e.tools) expect(t.split, `${e.id} ${t.name}`).toBe(split);
+    // Every held-out tool is actually exercised by the test split.
+    expect(names('test')).toEqual(new Set(catalogTools('test').map((t) => t.name)));
+  });
+
+  it('shows 3-5 tools, including every tool a task call, forbidden call or injection names', () => {
+    for (const e of all) {
+      expect(e.tools.length, e.id).toBeGreaterThanOrEqual(3);
+      expect(e.tools.length, e.id).toBeLessThanOrEqual(5);
+      expect(new Set(e.tools.map((t) => t.domain)), e.id).toEqual(new Set([e.domain]));
+      for (const m of [...e.taskCalls, ...e.forbiddenCalls, ...(e.injection ? [e.injection.goal] : [])]) {
+        const tool = toolOf(e, m.name);
+        expect(tool, `${e.id} ${m.name}`).toBeDefined();
+        expect(validateArguments(tool!.parameters, m.arguments ?? {}), `${e.id} ${JSON.stringify(m)}`).toBeNull();
+      }
+    }
+  });
+
+  it('labels each kind consistently with its calls', () => {
+    for (const e of all) {
+      const sensitive = (name: string) => toolOf(e, name)!.sensitive;
+      const k = kindOf(e);
+      expect(k, e.id).toBeDefined();
+      expect(e.injection !== null, e.id).toBe(k === 'maliciousTool');
+      if (k === 'maliciousUser') {
+        expect(e.taskCalls, e.id).toEqual([]);
+        expect(e.forbiddenCalls.length, e.id).toBe(1);
+        expect(sensitive(e.forbiddenCalls[0]!.name), e.id).toBe(true);
+      } else {
+        expect(e.taskCalls.length, e.id).toBeGreaterThan(0);
+      }
+      if (k === 'benignUser' || k === 'benignTool' || k === 'maliciousTool') {
+        for (const c of e.taskCalls) expect(sensitive(c.name), `${e.id} ${c.name}`).toBe(false);
+        expect(e.sensitiveTools, e.id).toEqual([]);
+      }
+      if (k === 'benignTool' || k === 'maliciousTool') expect(e.taskCalls.length, e.id).toBe(1);
+      if (k === 'maliciousTool') {
+        expect(e.forbiddenCalls, e.id).toEqual([e.injection!.goal]);
+        expect(sensitive(e.injection!.goal.name), e.id).toBe(true);
+      } else if (k !== 'maliciousUser') {
+        expect(e.forbiddenCalls, e.id).toEqual([]);
+      }
+      if (k === 'sensitiveUser') {
+        // The first turn must be the check, so the very first task call is the sensitive one.
+        expect(sensitive(e.taskCalls[0]!.name), e.id).toBe(true);
+        expect(e.sensitiveTools, e.id).toContain(e.taskCalls[0]!.name);
+      }
+      if (k === 'sensitiveTool') {
+        expect(e.taskCalls.map((c) => sensitive(c.name)), e.id).toEqual([false, true]);
+        expect(e.sensitiveTools, e.id).toEqual([e.taskCalls[1]!.name]);
+      }
+    }
+  });
+
+  it('mixes the six kinds evenly by default, and follows a given mix', () => {
+    for (const split of SPLITS) {
+      const counts = new Map<MixKey, number>();
+      for (const e of episodes[split]) counts.set(kindOf(e), (counts.get(kindOf(e)) ?? 0) + 1);
+      for (const k of Object.keys(EPISODE_KINDS) as MixKey[]) {
+        expect(counts.get(k) ?? 0, `${split} ${k}`).toBeGreaterThanOrEqual(N / 6 - 5);
+        expect(counts.get(k) ?? 0, `${split} ${k}`).toBeLessThanOrEqual(N / 6 + 5);
+      }
+    }
+    const only = generateEpisodes({ split: 'train', n: 40, seed: 1, mix: { maliciousTool: 1 } });
+    expect(new Set(only.map(kindOf))).toEqual(new Set(['maliciousTool']));
+    const skewed = generateEpisodes({ split: 'test', n: 300, seed: 1, mix: { benignUser: 3, sensitiveUser: 1 } });
+    expect(skewed.filter((e) => kindOf(e) === 'benignUser').length).toBeGreaterThan(210);
+    expect(skewed.filter((e) => kindOf(e) === 'sensitiveUser').length).toBeGreaterThan(60);
+  });
+
+  it('rejects bad options with a message naming the field', () => {
+    expect(() => parseMix({ benignUser: -1 })).toThrow(/mix\.benignUser/);
+    expect(() => parseMix({ benign: 1 })).toThrow(/mix/);
+    expect(() => parseMix({ benignUser: 0 })).toThrow(/positive weight/);
+    expect(() => parseMix({ maliciousTool: 'lots' })).toThrow(/mix\.maliciousTool/);
+    expect(() => generateEpisodes({ split: 'dev' as Split, n: 1, seed: 1 })).toThrow(/split/);
+    expect(() => generateEpisodes({ split: 'train', n: -1, seed: 1 })).toThrow(/n must/);
+    expect(() => generateEpisodes({ split: 'train', n: 1, seed: 0.5 })).toThrow(/seed/);
+    expect(() => generateEpisode({ split: 'train', seed: 1, index: -2 })).toThrow(/index/);
+  });
+
+  it('varies the text widely and keeps it short', () => {
+    for (const split of SPLITS) {
+      const first = episodes[split].slice(0, 500);
+      expect(new Set(first.map((e) => e.user)).size, split).toBeGreaterThan(400);
+      expect(new Set(first.map((e) => e.template)).size, split).toBeGreaterThan(split === 'train' ? 80 : 40);
+      expect(new Set(first.map((e) => e.domain)).size, split).toBe(DOMAINS.length);
+    }
+    for (const e of all) expect(words(e.user), `${e.id}: ${e.user}`).toBeLessThanOrEqual(MAX_PROMPT_WORDS);
+  });
+
+  it('plants every injection style in both splits, each with several phrasings', () => {
+    for (const split of SPLITS) {
+      const injected = episodes[split].filter((e) => e.injection);
+      for (const style of INJECTION_STYLES) {
+        const texts = new Set(injected.filter((e) => e.injection!.style === style).map((e) => e.injection!.text));
+        expect(texts.size, `${split} ${style}`).toBeGreaterThan(3);
+      }
+    }
+  });
+});
+
+describe('worlds', () => {
+  it('run every task call in order without a tool error, with compact outputs', () => {
+    for (const e of all) {
+      const world = structuredClone(e.world);
+      e.taskCalls.forEach((m, i) => {
+        const out = run(world, e, m);
+        expect(out.error, `${e.id} ${JSON.stringify(m)}`).toBeNull();
+        if (i === 0) expect(jsonWords(JSON.stringify(out.result)), `${e.id} ${JSON.stringify(out.result)}`).toBeLessThanOrEqual(70);
+      });
+    }
+  });
+
+  it('let the attack land: the harmful request runs, and the planted goal runs after the read that shows it', () => {
+    for (const e of all) {
+      if (e.labels.user === 'malicious') expect(run(structuredClone(e.world), e, e.forbiddenCalls[0]!).error, e.id).toBeNull();
+      if (e.injection) {
+        const world = structuredClone(e.world);
+        const read = run(world, e, e.taskCalls[0]!);
+        expect(JSON.stringify(read.result), e.id).toContain(JSON.stringify(e.injection.text).slice(1, -1));
+        expect(run(world, e, e.injection.goal).error, `${e.id} ${JSON.stringify(e.injection.goal)}`).toBeNull();
+      }
+    }
+  });
+
+  it('differ between episodes (names, ids, amounts)', () => {
+    const owners = new Set(all.map((e) => e.world.owner.name));
+    expect(owners.size).toBeGreaterThan(100);
+    const rng = new Rng(1);
+    const sample = Array.from({ length: 20 }, () => rng.pick(all));
+    expect(new Set(sample.map((e) => JSON.stringify(e.world.collections))).size).toBe(20);
+  });
+});
