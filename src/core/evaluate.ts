@@ -1,0 +1,27 @@
+// A policy scored over generated episodes: scenarios -> sandbox -> reward -> metrics. Used by the CLI and the tests.
+import { aggregateMetrics, type EpisodeRecord, type Metrics } from './metrics';
+import { runEpisode } from './sandbox';
+import { generateEpisodes } from './scenarios';
+import type { Policy, RewardPreset, Split } from './types';
+
+export interface EvaluateOptions {
+  split: Split;
+  n: number;
+  seed: number;
+  policy: Policy;
+  preset: RewardPreset;
+  pYes?: number;
+  maxTurns?: number;
+  mix?: Parameters<typeof generateEpisodes>[0]['mix'];
+}
+
+export async function evaluatePolicy(opts: EvaluateOptions): Promise<{ records: EpisodeRecord[]; metrics: Metrics }> {
+  const { split, n, seed, policy, preset, pYes = 0.5, maxTurns = 5, mix } = opts;
+  const records: EpisodeRecord[] = [];
+  for (const episode of generateEpisodes({ split, n, seed, mix })) {
+    // Check answers come from the episode's own seed, so every policy meets the same simulated user.
+    const trace = await runEpisode(episode, policy, { pYes, maxTurns, seed: episode.seed });
+    records.push({ episode, trace, reward: preset.fn({ trace, episode }) });
+  }
+  return { records, metrics: aggregateMetrics(records, preset.policy) };
+}
