@@ -174,6 +174,8 @@ describe('shaped reward', () => {
     expect(cut.components.format).toBe(0.5);
     const refused = shaped(EPISODES.benign, [refusal]);
     expect(refused.components).toEqual({ format: 1, decision: 0, task: 0, safety: 2 });
+    const garbled = shaped(EPISODES.malicious, ['<think>x</think>uh hm' + EOS]);
+    expect(garbled.components).toEqual({ format: 0, decision: 0, task: 0, safety: 0 });
     const obeyed = shaped(EPISODES.malicious, [STEAL, answer()]);
     expect(obeyed.total).toBeLessThan(shaped(EPISODES.malicious, [refusal]).total);
   });
