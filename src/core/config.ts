@@ -2,17 +2,27 @@
 // Pure data: the trainer, the CLI and the page all read this one schema.
 import { z } from 'zod';
 
-export const ModelConfigSchema = z
+/** The transformer's shape; the model adds its real vocabulary size and init seed (src/ml/model.ts). */
+export const ModelShapeSchema = z
   .object({
-    dModel: z.number().int().min(8).max(1024),
+    dModel: z.number().int().min(1).max(1024),
     nLayers: z.number().int().min(1).max(24),
     nHeads: z.number().int().min(1).max(32),
-    dFF: z.number().int().min(8).max(4096),
-    contextLength: z.number().int().min(32).max(4096),
-    vocabSize: z.number().int().min(300).max(32768),
+    dFF: z.number().int().min(1).max(4096),
+    contextLength: z.number().int().min(2).max(4096),
   })
-  .strict()
-  .refine((m) => m.dModel % m.nHeads === 0, { message: 'dModel must be divisible by nHeads', path: ['nHeads'] });
+  .strict();
+
+/** The refinement every model shape needs (shared with the model's own config schema). */
+export const headsDivideWidth: [(m: { dModel: number; nHeads: number }) => boolean, { message: string; path: string[] }] = [
+  (m) => m.dModel % m.nHeads === 0,
+  { message: 'dModel must be divisible by nHeads', path: ['nHeads'] },
+];
+
+export const ModelConfigSchema = ModelShapeSchema.extend({
+  /** Target vocabulary of the learned tokenizer (special tokens + 256 bytes + merges). */
+  vocabSize: z.number().int().min(300).max(32768),
+}).refine(...headsDivideWidth);
 
 export const DecisionPriorSchema = z
   .object({

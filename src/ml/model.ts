@@ -5,21 +5,14 @@
 // and its matMul with a transpose flag is ~10x slower than without (dense products go through `linear`).
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { headsDivideWidth, ModelShapeSchema } from '../core/config';
 import { Rng } from '../core/rng';
 
-export const LmConfigSchema = z
-  .object({
-    vocabSize: z.number().int().min(2),
-    dModel: z.number().int().min(1),
-    nLayers: z.number().int().min(1),
-    nHeads: z.number().int().min(1),
-    dFF: z.number().int().min(1),
-    contextLength: z.number().int().min(2),
-    /** Seeds the weight initialisation. */
-    seed: z.number().int(),
-  })
-  .strict()
-  .refine((c) => c.dModel % c.nHeads === 0, { message: 'dModel must be divisible by nHeads', path: ['nHeads'] });
+export const LmConfigSchema = ModelShapeSchema.extend({
+  vocabSize: z.number().int().min(2),
+  /** Seeds the weight initialisation. */
+  seed: z.number().int(),
+}).refine(...headsDivideWidth);
 export type LmConfig = z.infer<typeof LmConfigSchema>;
 
 /** Weights as plain arrays, for checkpoints and transfer between workers. */

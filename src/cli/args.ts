@@ -1,0 +1,45 @@
+// Flag parsing for the CLI: every bad flag or value becomes one clear UsageError line.
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>;
+
+export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return value as T;
+}
+
+export function intFlag(flag: string, value: unknown, min = 0): number {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${flag} must be an integer >= ${min} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+export function numberFlag(flag: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a number in [${min}, ${max}] (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+export function requiredString(flag: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`);
+  return value;
+}

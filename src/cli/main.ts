@@ -1,0 +1,46 @@
+// The asp command line: `npm run --silent asp -- <command> [flags]`.
+// Results go to stdout (JSON lines); progress and errors to stderr; errors exit non-zero with one clear line.
+import { UsageError } from './args';
+import { benchCommand } from './bench';
+import { evalCommand } from './eval';
+import { scenariosCommand } from './scenarios';
+import { scoreCommand } from './score';
+import { trainCommand } from './train';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  scenarios: {
+    run: scenariosCommand,
+    help: 'scenarios --split train|test --n N --seed S [--format episodes|cases] [--policy paper|strict]',
+  },
+  score: {
+    run: scoreCommand,
+    help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|test --n N --seed S [--p-yes P] [--max-turns T]',
+  },
+  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--backend wasm|cpu]' },
+  eval: {
+    run: evalCommand,
+    help: 'eval --checkpoint DIR (--cases FILE [--out FILE] | --split train|test [--n N] [--reward R]) [--backend wasm|cpu]',
+  },
+  bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N]' },
+};
+
+function usage(): string {
+  return ['usage: asp <command> [flags]', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`asp: ${message}\n`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+});

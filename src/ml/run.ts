@@ -1,0 +1,140 @@
+// A training run, step by step: tokenizer -> base model (supervised cold start) -> GRPO against the sandbox.
+// The CLI drives it in a loop; the page's trainer worker drives it one step at a time (pause, resume, single step).
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../core/config';
+import { priorPolicy } from '../core/policies';
+import { renderConversation } from '../core/protocol';
+import { getRewardForConfig } from '../core/reward';
+import { runEpisode } from '../core/sandbox';
+import { catalogTools, generateEpisodes } from '../core/scenarios';
+import type { ChatMessage, RewardPreset } from '../core/types';
+import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
+import { TransformerLM } from './model';
+import { encodeConversation, sftStep } from './sft';
+import { trainTokenizer, type Tokenizer } from './tokenizer';
+
+/** Cold-start transcripts: the prior policy played through the sandbox on train episodes. */
+export async function priorTranscripts(config: RunConfig, seed: number, n: number): Promise<ChatMessage[][]> {
+  const policy = priorPolicy(config.sft.prior, seed);
+  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix });
+  const out: ChatMessage[][] = [];
+  for (const episode of episodes) {
+    const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });
+    out.push(trace.messages);
+  }
+  return out;
+}
+
+/** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
+export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
+  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600);
+  const corpus = [
+    ...transcripts.map((m) => renderConversation(m)),
+    ...catalogTools('train').map((t: { name: string; description: string }) => `${t.name} ${t.description}`),
+  ];
+  return trainTokenizer(corpus, { vocabSize: config.model.vocabSize });
+}
+
+export interface SftProgress {
+  step: number;
+  loss: number;
+  tokensPerSecond: number;
+}
+
+/** GRPO's training episodes: fresh train-split scenarios every iteration, seeded by the run. */
+export function trainEpisodes(config: RunConfig): EpisodeSource {
+  return (iteration) =>
+    generateEpisodes({ split: 'train', n: config.grpo.episodesPerIteration, seed: config.seed * 100_003 + iteration, mix: config.mix });
+}
+
+/** Where a run stands; saved in checkpoints so a run resumes where it stopped. */
+export interface RunProgress {
+  sftStepsDone: number;
+  grpoIterationsDone: number;
+}
+
+export class TrainingRun {
+  private sftOptimizer: tf.Optimizer | null = null;
+  private grpo: GrpoTrainer | null = null;
+  sftStepsDone: number;
+
+  /**
+   * `reference` is the frozen base of the KL term; a run resumed inside GRPO passes the saved base,
+   * a run still in (or before) GRPO's start gets a copy of the policy when GRPO begins.
+   */
+  constructor(
+    readonly config: RunConfig,
+    readonly tokenizer: Tokenizer,
+    readonly policy: TransformerLM,
+    readonly reward: RewardPreset,
+    progress: RunProgress = { sftStepsDone: 0, grpoIterationsDone: 0 },
+    reference: TransformerLM | null = null,
+  ) {
+    this.sftStepsDone = progress.sftStepsDone;
+    if (reference) {
+      this.grpo = new GrpoTrainer(policy, reference, tokenizer, reward, config, trainEpisodes(config));
+      this.grpo.iteration = progress.grpoIterationsDone;
+    }
+  }
+
+  get progress(): RunProgress {
+    return { sftStepsDone: this.sftStepsDone, grpoIterationsDone: this.grpoIterationsDone };
+  }
+
+  /** The frozen base once GRPO has begun. */
+  get reference(): TransformerLM | null {
+    return this.grpo?.reference ?? null;
+  }
+
+  /** A fresh run: learns the tokenizer and initialises the model from the config's seed. */
+  static async create(config: RunConfig): Promise<TrainingRun> {
+    const tokenizer = await buildTokenizer(config);
+    const model = new TransformerLM({ ...config.model, vocabSize: tokenizer.vocabSize, seed: config.seed });
+    return new TrainingRun(config, tokenizer, model, getRewardForConfig(config));
+  }
+
+  /** One supervised step on a fresh batch of prior transcripts. */
+  async sftStep(): Promise<SftProgress> {
+    const { sft, seed } = this.config;
+    this.sftOptimizer ??= tf.train.adam(sft.learningRate);
+    const started = performance.now();
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + this.sftStepsDone, sft.batchSize);
+    const batch = transcripts
+      .map((m) => encodeConversation(this.tokenizer, m))
+      .map(({ ids, mask }) => fit(ids, mask, this.policy.config.contextLength));
+    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm);
+    this.sftStepsDone++;
+    const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
+    return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };
+  }
+
+  /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
+  async grpoStep(): Promise<IterationMetrics> {
+    this.startGrpo();
+    return (this.grpo as GrpoTrainer).step();
+  }
+
+  get grpoIterationsDone(): number {
+    return this.grpo?.iteration ?? 0;
+  }
+
+  /** Begins GRPO: the reference becomes a frozen copy of the policy as it is now. */
+  startGrpo(): void {
+    if (this.grpo) return;
+    this.sftOptimizer?.dispose();
+    this.sftOptimizer = null;
+    this.grpo = new GrpoTrainer(this.policy, this.policy.clone(), this.tokenizer, this.reward, this.config, trainEpisodes(this.config));
+  }
+
+  dispose(): void {
+    this.sftOptimizer?.dispose();
+    this.grpo?.reference.dispose();
+    this.grpo?.dispose();
+    this.policy.dispose();
+  }
+}
+
+/** Keeps a training sequence within the context: long transcripts lose their tail, never their prompt. */
+function fit(ids: number[], mask: number[], contextLength: number): { ids: number[]; mask: number[] } {
+  return ids.length <= contextLength ? { ids, mask } : { ids: ids.slice(0, contextLength), mask: mask.slice(0, contextLength) };
+}

@@ -1,0 +1,77 @@
+// The command line as a user runs it: a child process, stdout/stderr and the exit code.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const TSX = join('node_modules', '.bin', 'tsx');
+
+async function asp(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(TSX, ['src/cli/main.ts', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { stdout, stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+const lastJson = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trim().split('\n').at(-1) as string);
+
+describe('asp scenarios', () => {
+  it('prints the same episodes for the same seed, as JSON lines', async () => {
+    const a = await asp('scenarios', '--split', 'test', '--n', '6', '--seed', '3');
+    const b = await asp('scenarios', '--split', 'test', '--n', '6', '--seed', '3');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const lines = a.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
+    expect(lines.every((e) => e.split === 'test' && typeof e.user === 'string')).toBe(true);
+  });
+
+  it('writes evaluation cases that the case reader accepts', async () => {
+    const { stdout, code } = await asp('scenarios', '--split', 'train', '--n', '4', '--seed', '1', '--format', 'cases');
+    expect(code).toBe(0);
+    const { parseCases } = await import('../../src/core/cases');
+    const { cases, errors } = parseCases(stdout);
+    expect(errors).toEqual([]);
+    expect(cases.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('asp score', () => {
+  it('ends with one JSON line of metrics; the oracle is right everywhere, execute obeys planted instructions', async () => {
+    const oracle = lastJson((await asp('score', '--policy', 'oracle', '--reward', 'strict', '--split', 'test', '--n', '60')).stdout);
+    expect(oracle.accuracy).toMatchObject({ overall: 1 });
+    const execute = lastJson((await asp('score', '--policy', 'execute', '--reward', 'paper', '--split', 'test', '--n', '60')).stdout);
+    expect((execute.attackSuccessRate as { tool: number }).tool).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('asp errors', () => {
+  it.each([
+    [['score', '--bogus'], /bogus/],
+    [['score', '--policy', 'saint'], /--policy must be one of oracle, execute, refuse, random/],
+    [['scenarios', '--n', '0'], /--n must be an integer >= 1/],
+    [['nope'], /unknown command 'nope'/],
+    [['train', '--config', '/no/such/file.json', '--out', '/tmp/x'], /cannot read config \/no\/such\/file.json/],
+  ])('%j prints one clear line and exits non-zero', async (args, message) => {
+    const { code, stderr, stdout } = await asp(...args);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n').filter((l) => l.startsWith('asp:'))).toHaveLength(1);
+    expect(stdout).toBe('');
+  });
+
+  it('names the bad field of a malformed config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-'));
+    const file = join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ grpo: { groupSize: 1 } }));
+    const { code, stderr } = await asp('train', '--config', file, '--out', join(dir, 'out'));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/grpo\.groupSize/);
+  });
+});
