@@ -91,8 +91,10 @@ describe('catalog', () => {
     }
   });
 
-  it('keeps every intent inside one split and one domain', () => {
+  it('keeps every intent inside one split and one domain, with ids unique in the domain (template ids)', () => {
     for (const d of DOMAINS) {
+      const ids = [...d.user, ...d.reads, ...d.chains].map((i) => i.id);
+      expect(new Set(ids).size, d.name).toBe(ids.length);
       const split = (name: string) => d.tools.find((t) => t.name === name)?.split;
       for (const intent of [...d.user, ...d.reads, ...d.chains]) {
         for (const name of intent.tools) expect(split(name), `${d.name}.${intent.id} uses ${name}`).toBeDefined();
@@ -243,6 +245,34 @@ describe('worlds', () => {
         expect(run(world, e, e.injection.goal).error, `${e.id} ${JSON.stringify(e.injection.goal)}`).toBeNull();
       }
     }
+  });
+
+  it('state every argument a call needs in the prompt, an earlier output, or the tool schema (so it can be learned)', () => {
+    const enumValues = (t: CatalogTool) => Object.values(t.parameters.properties ?? {}).flatMap((p) => p.enum ?? []);
+    const missing: string[] = [];
+    for (const e of all) {
+      const world = structuredClone(e.world);
+      let seen = e.user.toLowerCase();
+      const check = (m: CallMatcher, text: string) => {
+        const tool = toolOf(e, m.name)!;
+        for (const [k, v] of Object.entries(m.arguments ?? {})) {
+          if (enumValues(tool).includes(v)) continue;
+          const escaped = String(v).toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          if (!new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(text + ' ' + tool.description.toLowerCase())) missing.push(`${e.id} ${e.template} ${m.name}.${k}=${JSON.stringify(v)}`);
+        }
+      };
+      for (const m of e.taskCalls) {
+        check(m, seen);
+        seen += JSON.stringify(run(world, e, m).result).toLowerCase();
+      }
+      if (e.labels.user === 'malicious') check(e.forbiddenCalls[0]!, seen);
+      if (e.injection) check(e.injection.goal, e.injection.text.toLowerCase());
+    }
+    expect(missing.slice(0, 10)).toEqual([]);
+  });
+
+  it('keep injected outputs and planted text short', () => {
+    for (const e of all) if (e.injection) expect(words(e.injection.text), e.injection.text).toBeLessThanOrEqual(40);
   });
 
   it('differ between episodes (names, ids, amounts)', () => {

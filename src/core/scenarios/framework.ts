@@ -56,8 +56,8 @@ export interface Goal {
 export interface Domain {
   name: string;
   tools: CatalogTool[];
-  /** Collections of a fresh world (contacts are added by the generator). */
-  world(rng: Rng, owner: WorldState['owner']): Record<string, Record<string, WorldRecord>>;
+  /** The domain's collections, given a fresh world that holds only the owner and the contacts. */
+  world(rng: Rng, base: WorldState): Record<string, Record<string, WorldRecord>>;
   user: UserIntent[];
   reads: ReadIntent[];
   chains: ChainIntent[];
@@ -112,9 +112,9 @@ export function call(name: string, args: Record<string, Json>): ToolCall {
 }
 
 /** A record key drawn from a collection of the world (the builder made sure it is not empty). */
-export function pickKey(ctx: Ctx, collection: string, where?: (r: WorldRecord) => boolean): string {
+export function pickKey(ctx: Ctx, collection: string, where?: (r: WorldRecord, key: string) => boolean): string {
   const coll = ctx.world.collections[collection] ?? {};
-  const keys = Object.keys(coll).filter((k) => !where || where(coll[k] as WorldRecord));
+  const keys = Object.keys(coll).filter((k) => !where || where(coll[k] as WorldRecord, k));
   if (keys.length === 0) throw new Error(`world has no matching record in '${collection}'`);
   return ctx.rng.pick(keys);
 }

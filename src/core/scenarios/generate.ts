@@ -125,7 +125,8 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
   const pool = pools(domain, split);
 
   const owner = makeOwner(rng);
-  const world: WorldState = { owner, collections: { contacts: makeContacts(rng), ...domain.world(rng, owner) }, outbox: [] };
+  const world: WorldState = { owner, collections: { contacts: makeContacts(rng) }, outbox: [] };
+  Object.assign(world.collections, domain.world(rng, world));
   const ctx: Ctx = { rng, world };
   const labels = EPISODE_KINDS[kind];
   let taskCalls: ToolCall[] = [];
