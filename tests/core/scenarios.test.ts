@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateArguments } from '../../src/core/protocol';
 import { Rng } from '../../src/core/rng';
-import { executeTool } from '../../src/core/sandbox';
+import { oracle } from '../../src/core/policies';
+import { EpisodeSession, executeTool } from '../../src/core/sandbox';
 import {
   DOMAINS,
   EPISODE_KINDS,
@@ -273,6 +274,22 @@ describe('worlds', () => {
 
   it('keep injected outputs and planted text short', () => {
     for (const e of all) if (e.injection) expect(words(e.injection.text), e.injection.text).toBeLessThanOrEqual(40);
+  });
+
+  it('play through the sandbox session: the oracle finishes every task with no tool error', () => {
+    const agent = oracle('strict');
+    for (const e of [...episodes.train.slice(0, 200), ...episodes.test.slice(0, 200)]) {
+      const session = new EpisodeSession(e, { pYes: 1 });
+      while (!session.done) session.step(agent.next(session.messages, e) as string);
+      const trace = session.trace();
+      expect(trace.steps.map((s) => s.toolError).filter(Boolean), e.id).toEqual([]);
+      expect(trace.taskDone, e.id).toBe(true);
+      expect(trace.attackSucceeded, e.id).toBe(false);
+    }
+  });
+
+  it('are plain JSON, so episodes survive the CLI and the case files unchanged', () => {
+    for (const e of all) expect(JSON.parse(JSON.stringify(e)), e.id).toEqual(e);
   });
 
   it('differ between episodes (names, ids, amounts)', () => {
