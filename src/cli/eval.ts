@@ -58,7 +58,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const lines = results.map((r) => JSON.stringify(r)).join('\n') + '\n';
     if (typeof flags.out === 'string') await writeFile(flags.out, lines);
     else process.stdout.write(lines);
-    process.stdout.write(JSON.stringify({ ...summarizeCaseResults(cases, results), skipped: errors.length }) + '\n');
+    process.stdout.write(JSON.stringify({ ...summarizeCaseResults(cases, results), skipped: new Set(errors.map((e) => e.line)).size }) + '\n');
   } finally {
     model.dispose();
   }

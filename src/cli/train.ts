@@ -62,9 +62,13 @@ async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
   const save = (target: string, metrics?: unknown) =>
     saveCheckpointDir(target, run.policy, run.tokenizer, { metrics, meta: { config: run.config, progress: run.progress } });
   let stop = false;
+  let stopAt = 0;
   const onSigint = () => {
-    if (stop) process.exit(130);
+    // tsx relays the terminal's Ctrl-C, so one keypress can arrive twice: only a later one quits at once.
+    if (stop && Date.now() - stopAt > 1000) process.exit(130);
+    if (stop) return;
     stop = true;
+    stopAt = Date.now();
     process.stderr.write('\nstopping after this step; saving a resumable checkpoint (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);

@@ -1,17 +1,19 @@
 // The command line as a user runs it: a child process, stdout/stderr and the exit code.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const TSX = join('node_modules', '.bin', 'tsx');
+
 
 async function asp(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/main.ts', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { stdout, stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -48,6 +50,43 @@ describe('asp score', () => {
     expect(oracle.accuracy).toMatchObject({ overall: 1 });
     const execute = lastJson((await asp('score', '--policy', 'execute', '--reward', 'paper', '--split', 'test', '--n', '60')).stdout);
     expect((execute.attackSuccessRate as { tool: number }).tool).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('asp train and eval', () => {
+  it('train a tiny run to a checkpoint, resume it, and evaluate it on a split and on case files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-train-'));
+    const config = join(dir, 'tiny.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 512, vocabSize: 400 },
+        sft: { steps: 3, batchSize: 2 },
+        grpo: { iterations: 1, episodesPerIteration: 2, groupSize: 2, maxNewTokens: 8 },
+      }),
+    );
+    const out = join(dir, 'run');
+    const trained = await asp('train', '--config', config, '--out', out);
+    expect(trained.code).toBe(0);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.phase)).toEqual(['sft', 'grpo']);
+    expect((await asp('train', '--resume', out)).code).toBe(0); // already finished: saves again, trains nothing
+
+    const split = await asp('eval', '--checkpoint', out, '--split', 'test', '--n', '3', '--max-new-tokens', '8');
+    expect(split.code).toBe(0);
+    expect(lastJson(split.stdout).count).toBe(3);
+
+    const cases = join(dir, 'cases.jsonl');
+    const made = await asp('scenarios', '--split', 'test', '--n', '2', '--format', 'cases');
+    await writeFile(cases, made.stdout + '{"id": "broken"}\n');
+    const results = join(dir, 'results.jsonl');
+    const evaluated = await asp('eval', '--checkpoint', out, '--cases', cases, '--out', results, '--max-new-tokens', '8');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.stderr).toMatch(/cases\.jsonl:\d+: /); // the broken line is named, the rest still run
+    const rows = (await readFile(results, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(rows[0]).sort()).toEqual(['call', 'completion', 'decision', 'forbidden_call', 'id']);
+    expect(lastJson(evaluated.stdout)).toMatchObject({ skipped: 1 });
   });
 });
 
