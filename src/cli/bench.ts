@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../core/config';
 import { chooseBackend, type BackendName } from '../ml/backend';
 import { TrainingRun } from '../ml/run';
-import { intFlag, parseFlags } from './args';
+import { intFlag, oneOf, parseFlags } from './args';
 
 interface BenchRow {
   backend: BackendName;
@@ -20,12 +20,16 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     iterations: { type: 'string', default: '2' },
     'sft-steps': { type: 'string', default: '3' },
+    backends: { type: 'string', default: 'wasm,cpu' },
   });
+  const backends = String(flags.backends)
+    .split(',')
+    .map((b) => oneOf<BackendName>('backends', b.trim(), ['wasm', 'cpu']));
   const iterations = intFlag('iterations', flags.iterations, 1);
   const sftSteps = intFlag('sft-steps', flags['sft-steps'], 1);
   const config = parseRunConfig({});
   const rows: BenchRow[] = [];
-  for (const candidate of ['wasm', 'cpu'] as const) {
+  for (const candidate of backends) {
     const choice = await chooseBackend({ prefer: candidate });
     if (choice.backend !== candidate) continue;
     const run = await TrainingRun.create(config);

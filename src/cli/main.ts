@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     run: evalCommand,
     help: 'eval --checkpoint DIR (--cases FILE [--out FILE] | --split train|test [--n N] [--reward R]) [--backend wasm|cpu]',
   },
-  bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N]' },
+  bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu]' },
 };
 
 function usage(): string {
