@@ -103,19 +103,16 @@ export class GrpoTrainer {
       for (const b of fixed) {
         const { value, grads } = tf.variableGrads(() => {
           const logp = this.policy.sequenceLogProbs(b.ids, b.mask);
-          const targetMask = b.mask.slice([0, 1], [-1, -1]).toFloat();
+          const m = targetMask(b.mask);
           const ratio = tf.exp(tf.sub(logp, b.old));
           const adv = b.adv.expandDims(1);
           const unclipped = tf.mul(ratio, adv);
           const clippedRatio = tf.clipByValue(ratio, 1 - c.clipEpsilon, 1 + c.clipEpsilon);
           const surrogate = tf.minimum(unclipped, tf.mul(clippedRatio, adv));
-          // k3 estimator of KL(policy || reference), non-negative per token.
-          const logRatioRef = tf.sub(b.ref, logp);
-          const klTok = tf.sub(tf.sub(tf.exp(logRatioRef), logRatioRef), 1);
-          const perTok = tf.sub(tf.mul(klTok, c.klCoef), surrogate);
+          const perTok = tf.sub(tf.mul(k3Kl(logp, b.ref), c.klCoef), surrogate);
           // Token-level mean over all generated tokens of the iteration (not per sequence),
           // so a short decisive turn weighs as much per token as a long one.
-          return tf.div(tf.sum(tf.mul(perTok, targetMask)), generatedTokens) as tf.Scalar;
+          return tf.div(tf.sum(tf.mul(perTok, m)), generatedTokens) as tf.Scalar;
         });
         loss += (await value.data())[0] as number;
         value.dispose();
@@ -132,9 +129,8 @@ export class GrpoTrainer {
     for (const b of fixed) {
       const [klSum, clipCount] = tf.tidy(() => {
         const logp = this.policy.sequenceLogProbs(b.ids, b.mask);
-        const m = b.mask.slice([0, 1], [-1, -1]).toFloat();
-        const lr = tf.sub(b.ref, logp);
-        const klTok = tf.sub(tf.sub(tf.exp(lr), lr), 1);
+        const m = targetMask(b.mask);
+        const klTok = k3Kl(logp, b.ref);
         const ratio = tf.exp(tf.sub(logp, b.old));
         const out = tf.logicalOr(tf.greater(ratio, 1 + c.clipEpsilon), tf.less(ratio, 1 - c.clipEpsilon)).toFloat();
         return [tf.sum(tf.mul(klTok, m)), tf.sum(tf.mul(out, m))];
@@ -168,6 +164,17 @@ export class GrpoTrainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** The mask of the predicted tokens (targets are ids[t+1]), as floats to weight per-token terms. */
+export function targetMask(mask: tf.Tensor2D): tf.Tensor2D {
+  return mask.slice([0, 1], [-1, -1]).toFloat();
+}
+
+/** k3 estimator of KL(policy || reference) per token (verl's low_var_kl): exp(r) - r - 1 with r = ref - logp, >= 0. */
+function k3Kl(logp: tf.Tensor, ref: tf.Tensor): tf.Tensor {
+  const r = tf.sub(ref, logp);
+  return tf.sub(tf.sub(tf.exp(r), r), 1);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

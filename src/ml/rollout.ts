@@ -85,14 +85,17 @@ export async function collectRollouts(
     });
   }
   // Generated tokens always fit (checked before each turn); a last sandbox reply may not, and is not trained on.
-  const C = model.config.contextLength;
   return runs.map((r) => ({
     episode: r.episode,
     group: r.group,
     trace: r.session.trace(),
-    ids: r.ids.slice(0, C),
-    mask: r.mask.slice(0, C),
+    ...fitContext(r, model.config.contextLength),
     generated: r.generated,
     sampledLogProbSum: r.sampledLogProbSum,
   }));
+}
+
+/** A token sequence cut to the context: the tail goes, never the prompt. */
+export function fitContext(seq: { ids: number[]; mask: number[] }, contextLength: number): { ids: number[]; mask: number[] } {
+  return { ids: seq.ids.slice(0, contextLength), mask: seq.mask.slice(0, contextLength) };
 }

@@ -10,6 +10,7 @@ import { catalogTools, generateEpisodes } from '../core/scenarios';
 import type { ChatMessage, RewardPreset } from '../core/types';
 import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
+import { fitContext } from './rollout';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
@@ -101,7 +102,7 @@ export class TrainingRun {
     const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + this.sftStepsDone, sft.batchSize);
     const batch = transcripts
       .map((m) => encodeConversation(this.tokenizer, m))
-      .map(({ ids, mask }) => fit(ids, mask, this.policy.config.contextLength));
+      .map((seq) => fitContext(seq, this.policy.config.contextLength));
     const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm);
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
@@ -132,9 +133,4 @@ export class TrainingRun {
     this.grpo?.dispose();
     this.policy.dispose();
   }
-}
-
-/** Keeps a training sequence within the context: long transcripts lose their tail, never their prompt. */
-function fit(ids: number[], mask: number[], contextLength: number): { ids: number[]; mask: number[] } {
-  return ids.length <= contextLength ? { ids, mask } : { ids: ids.slice(0, contextLength), mask: mask.slice(0, contextLength) };
 }

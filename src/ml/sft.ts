@@ -6,7 +6,7 @@ import { EOS, renderConversation } from '../core/protocol';
 import type { ChatMessage } from '../core/types';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
-import { clipByGlobalNorm, padBatch } from './grpo';
+import { clipByGlobalNorm, padBatch, targetMask } from './grpo';
 
 export interface SftConfig {
   steps: number;
@@ -48,7 +48,7 @@ export async function sftStep(
   const { ids, mask } = padBatch(batch);
   const { value, grads } = tf.variableGrads(() => {
     const logp = model.sequenceLogProbs(ids, mask);
-    const m = mask.slice([0, 1], [-1, -1]).toFloat();
+    const m = targetMask(mask);
     return tf.neg(tf.div(tf.sum(tf.mul(logp, m)), tf.maximum(tf.sum(m), 1))) as tf.Scalar;
   });
   const clipped = clipByGlobalNorm(grads, maxGradNorm);
