@@ -15,10 +15,10 @@ import { fitContext } from './rollout';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
-/** Cold-start transcripts: the prior policy played through the sandbox on train episodes. */
-export async function priorTranscripts(config: RunConfig, seed: number, n: number): Promise<ChatMessage[][]> {
+/** Cold-start transcripts: the prior policy played through the sandbox on train episodes, renamed at `renameTools`. */
+export async function priorTranscripts(config: RunConfig, seed: number, n: number, renameTools: number): Promise<ChatMessage[][]> {
   const policy = priorPolicy(config.sft.prior, seed);
-  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix });
+  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, renameTools });
   const out: ChatMessage[][] = [];
   for (const episode of episodes) {
     const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });
@@ -29,7 +29,8 @@ export async function priorTranscripts(config: RunConfig, seed: number, n: numbe
 
 /** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
 export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
-  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600);
+  // Never renamed: the merges should cover the real words, not made-up names.
+  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600, 0);
   const corpus = [
     ...transcripts.map((m) => renderConversation(m)),
     ...catalogTools('train').map((t: { name: string; description: string }) => `${t.name} ${t.description}`),
@@ -48,7 +49,13 @@ export interface SftProgress {
 /** GRPO's training episodes: fresh train-split scenarios every iteration, seeded by the run. */
 export function trainEpisodes(config: RunConfig): EpisodeSource {
   return (iteration) =>
-    generateEpisodes({ split: 'train', n: config.grpo.episodesPerIteration, seed: config.seed * 100_003 + iteration, mix: config.mix });
+    generateEpisodes({
+      split: 'train',
+      n: config.grpo.episodesPerIteration,
+      seed: config.seed * 100_003 + iteration,
+      mix: config.mix,
+      renameTools: config.renameTools,
+    });
 }
 
 /** Where a run stands; saved in checkpoints so a run resumes where it stopped. */
@@ -106,7 +113,7 @@ export class TrainingRun {
     // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
     // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
     const round = Math.floor(this.sftStepsDone / SFT_BUCKETS);
-    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
     const k = this.sftStepsDone % SFT_BUCKETS;
     const batch = transcripts
       .map((m) => fitContext(encodeConversation(this.tokenizer, m), this.policy.config.contextLength))

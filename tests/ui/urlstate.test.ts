@@ -12,6 +12,7 @@ describe('URL state', () => {
     const config = parseRunConfig({
       seed: 7,
       pYes: 0.25,
+      renameTools: 0,
       reward: 'custom',
       customReward: 'function reward(i) { return { total: 1, components: { a: 1 } }; } // & = ?',
       model: { dModel: 16, nLayers: 1, nHeads: 2, contextLength: 384 },
@@ -22,6 +23,7 @@ describe('URL state', () => {
     const query = encodeUrlState({ config, page });
     expect(query).toContain('model.dModel=16');
     expect(query).toContain('grpo.groupSize=3');
+    expect(query).toContain('renameTools=0');
     expect(query).not.toContain('grpo.epochs');
     expect(decodeUrlState(`?${query}`)).toEqual({ config, page });
   });
@@ -38,6 +40,7 @@ describe('URL state', () => {
     expect(() => decodeUrlState('seed=abc')).toThrow('URL: seed=abc is not a number');
     expect(() => decodeUrlState('backend=tpu')).toThrow('URL: backend=tpu is not one of auto, webgpu, wasm, webgl, cpu');
     expect(() => decodeUrlState('pYes=2')).toThrow(/URL: invalid config at pYes/);
+    expect(() => decodeUrlState('renameTools=1.5')).toThrow(/URL: invalid config at renameTools/);
     expect(() => decodeUrlState('model.dModel=30&model.nHeads=4')).toThrow(/nHeads/);
     expect(() => decodeUrlState('reward=custom')).toThrow(/customReward/);
   });
