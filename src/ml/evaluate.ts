@@ -6,7 +6,7 @@ import { aggregateMetrics, type Metrics } from '../core/metrics';
 import { EOS, renderConversation } from '../core/protocol';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { generateEpisodes } from '../core/scenarios';
-import type { RewardPreset, Split } from '../core/types';
+import type { ChatMessage, RewardPreset, Split } from '../core/types';
 import type { TransformerLM } from './model';
 import { collectRollouts, type Rollout } from './rollout';
 import type { Tokenizer } from './tokenizer';
@@ -69,11 +69,9 @@ export async function evaluateCases(
   const out: CaseResult[] = [];
   for (let i = 0; i < cases.length; i += size) {
     const chunk = cases.slice(i, i + size);
-    const prompts = chunk.map((c) => tokenizer.encode(renderConversation(caseToMessages(c))));
     const budget = model.config.contextLength - opts.maxNewTokens;
     const gen = await model.generate(
-      // Cases longer than the context keep their most recent tokens.
-      prompts.map((p) => (p.length > budget ? p.slice(p.length - budget) : p)),
+      chunk.map((c) => casePrompt(tokenizer, c, budget)),
       { maxNewTokens: opts.maxNewTokens, temperature: 0, topK: 0, stopId: eosId, seed: 0 },
     );
     chunk.forEach((c, j) => {
@@ -83,6 +81,20 @@ export async function evaluateCases(
     });
   }
   return out;
+}
+
+/**
+ * A case's prompt in at most `budget` tokens. One too long loses its middle: the start of the system prompt (the
+ * instruction and the first tools, up to half the budget) and the most recent tokens (the request or tool output
+ * to act on, and the assistant marker) stay, as the decision needs both.
+ */
+export function casePrompt(tokenizer: Tokenizer, c: Case, budget: number): number[] {
+  const [system, ...rest] = caseToMessages(c);
+  const ids = tokenizer.encode(renderConversation([system as ChatMessage, ...rest]));
+  if (ids.length <= budget) return ids;
+  const systemLength = tokenizer.encode(renderConversation([system as ChatMessage]).replace(/<\|assistant\|>$/, '')).length;
+  const head = Math.min(systemLength, Math.floor(budget / 2));
+  return [...ids.slice(0, head), ...ids.slice(ids.length - (budget - head))];
 }
 
 /** Accuracy per expected decision, attack success (a forbidden tool called) and format-error rate. */
