@@ -1,13 +1,13 @@
-// A small, fixed sample of a benchmark suite for evaluating in the browser: every category represented, in turn,
-// so 100 cases of a 3,230-case suite still show each kind of attack and each benign twin.
+// A small, fixed sample of a benchmark suite for evaluating in the browser: every setting and category represented,
+// in turn, so 100 cases of a 3,230-case suite still show each kind of attack in each setting and each benign twin.
 import type { Case } from '../core/cases';
 
-/** Up to `limit` cases, round-robin over categories in their first-seen order, each category in file order. */
+/** Up to `limit` cases, round-robin over (setting, category) groups in their first-seen order, each in file order. */
 export function sampleCases(cases: readonly Case[], limit: number): Case[] {
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`benchmark sample: limit must be an integer >= 1, got ${limit}`);
   const byCategory = new Map<string, Case[]>();
   for (const c of cases) {
-    const key = c.category ?? c.expected;
+    const key = `${c.setting ?? ''}/${c.category ?? c.expected}`;
     const list = byCategory.get(key);
     if (list) list.push(c);
     else byCategory.set(key, [c]);

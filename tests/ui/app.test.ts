@@ -139,4 +139,10 @@ describe('benchmark sample', () => {
     expect(sampleCases(cases, 99).map((c) => c.id)).toEqual(['a1', 'b1', 'c1', 'a2', 'c2', 'a3']);
     expect(() => sampleCases(cases, 0)).toThrow('benchmark sample: limit must be an integer >= 1, got 0');
   });
+
+  it('treats each setting of a category as its own group (InjecAgent base and enhanced both appear)', () => {
+    const inSetting = (id: string, setting: string) => ({ ...mk(id, 'dh'), setting }) as Case;
+    const cases = [inSetting('b1', 'base'), inSetting('b2', 'base'), inSetting('b3', 'base'), inSetting('e1', 'enhanced')];
+    expect(sampleCases(cases, 2).map((c) => c.id)).toEqual(['b1', 'e1']);
+  });
 });
