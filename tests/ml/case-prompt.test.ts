@@ -8,7 +8,8 @@ import { trainTokenizer } from '../../src/ml/tokenizer';
 const tools = Array.from({ length: 12 }, (_, i) => ({
   name: `tool_${i}`,
   description: `Does thing number ${i} with a long explanation of what it touches`,
-  parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  parameters: { type: 'object' as const, properties: { id: { type: 'string' as const } }, required: ['id'] },
+  sensitive: false,
 }));
 const base: Case = {
   id: 'c1',
