@@ -5,9 +5,6 @@
 // (find where the current token occurred before, copy what followed) — the agent copies tool names,
 // ids and argument values from its context (after 100 cold-start steps, test-split format errors were 40% with
 // smeared keys against 98% without, same data and seed).
-// A copy head (a pointer network, See et al. 2017) mixes the vocabulary distribution with a distribution over the
-// context's tokens: position j is keyed by the final state at j-1, so "the token that followed a state like mine"
-// is copied in one step, whatever its id; a learned gate weighs the two per position.
 // Two wasm traps shape the code: tf.gather has no gradient there (embeddings get a one-hot gradient, see embed),
 // and its matMul with a transpose flag is ~10x slower than without (dense products go through `linear`).
 import * as tf from '@tensorflow/tfjs';
@@ -50,14 +47,9 @@ export interface Generation {
 }
 
 const NEG = -1e9; // additive attention mask; finite so a fully masked (padding) row gives no NaN
-const COPY_FLOOR = 1e-12; // keeps log(copy mass) finite where the context lacks the token
 const LN_EPS = 1e-5;
 
-type Init = 'normal' | 'residual' | 'zeros' | 'ones' | 'closed';
-/** The copy gate's initial bias: g = sigmoid(-2) ≈ 0.12, so early on the copy head never outvotes a confident
- * vocabulary (a half-open gate made a 250-step cold start loop on copied tokens: 99% format errors) and has to
- * earn its share where the vocabulary is unsure, as on ids. */
-const GATE_CLOSED = -2;
+type Init = 'normal' | 'residual' | 'zeros' | 'ones';
 
 /** Parameter names, shapes and initialisations, in a fixed order (the checkpoint order). */
 function parameterSpecs(c: LmConfig): { name: string; shape: number[]; init: Init }[] {
@@ -83,14 +75,7 @@ function parameterSpecs(c: LmConfig): { name: string; shape: number[]; init: Ini
       { name: `h${l}.mlp.b2`, shape: [d], init: 'zeros' },
     );
   }
-  specs.push(
-    { name: 'ln_f.g', shape: [d], init: 'ones' },
-    { name: 'ln_f.b', shape: [d], init: 'zeros' },
-    { name: 'copy.wq', shape: [d, d], init: 'normal' },
-    { name: 'copy.wk', shape: [d, d], init: 'normal' },
-    { name: 'copy.wg', shape: [d, 1], init: 'zeros' },
-    { name: 'copy.bg', shape: [1], init: 'closed' },
-  );
+  specs.push({ name: 'ln_f.g', shape: [d], init: 'ones' }, { name: 'ln_f.b', shape: [d], init: 'zeros' });
   return specs;
 }
 
@@ -99,7 +84,6 @@ function initValues(c: LmConfig, name: string, size: number, init: Init): Float3
   const out = new Float32Array(size);
   if (init === 'ones') return out.fill(1);
   if (init === 'zeros') return out;
-  if (init === 'closed') return out.fill(GATE_CLOSED);
   const std = init === 'residual' ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
   const rng = new Rng(c.seed).fork(name);
   for (let i = 0; i < size; i += 2) {
@@ -115,10 +99,6 @@ function initValues(c: LmConfig, name: string, size: number, init: Init): Float3
 // A type alias (not an interface) so tf.tidy accepts it as a TensorContainer.
 // `last` is the layer input at the newest position, the "previous token" of the next step's smeared key.
 type KV = { k: tf.Tensor4D; v: tf.Tensor4D; last: tf.Tensor3D };
-// The copy head's cache: its keys and the token ids they point at, and the newest final state (the next key's source).
-type Cache = { layers: KV[]; copyK: tf.Tensor3D; ids: tf.Tensor2D; hLast: tf.Tensor3D };
-
-const cacheTensors = (c: Cache): tf.Tensor[] => [...c.layers.flatMap((l) => [l.k, l.v, l.last]), c.copyK, c.ids, c.hLast];
 
 export class TransformerLM {
   readonly config: LmConfig;
@@ -189,15 +169,12 @@ export class TransformerLM {
     this.params.clear();
   }
 
-  /** Next-token log-probabilities at every position (vocabulary and copy head mixed): ids [B, T] int32 -> [B, T, V]. */
-  logProbs(ids: tf.Tensor2D): tf.Tensor3D {
+  /** Next-token logits at every position: ids [B, T] int32 -> [B, T, V]. */
+  logits(ids: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
-      const { h } = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null);
-      const keys = this.copyKeys(h, tf.zeros([B, 1, this.config.dModel]));
-      const valid = copyValid(T, T);
-      const copied = tf.matMul(this.copyWeights(h, keys, valid), oneHot(ids, this.config.vocabSize).reshape([B, T, -1]));
-      return this.mix(h, copied, valid).reshape([B, T, this.config.vocabSize]);
+      const h = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null).h;
+      return this.head(h).reshape([B, T, this.config.vocabSize]);
     });
   }
 
@@ -210,16 +187,9 @@ export class TransformerLM {
       const [B, T] = ids.shape;
       if (T < 2) throw new Error(`sequenceLogProbs: need at least 2 tokens, got ${T}`);
       const { h } = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null);
-      const hq = h.slice([0, 0, 0], [B, T - 1, -1]);
-      const targets = ids.slice([0, 1], [B, T - 1]);
-      const lmPicked = tf.sum(tf.mul(tf.logSoftmax(this.head(hq)), oneHot(targets, this.config.vocabSize)), -1);
-      // The copy head's mass on the target: attention summed over the earlier columns holding that token.
-      const keys = this.copyKeys(hq, tf.zeros([B, 1, this.config.dModel]));
-      const valid = copyValid(T - 1, T - 1);
-      const weights = this.copyWeights(hq, keys, valid);
-      const same = tf.equal(ids.slice([0, 0], [B, T - 1]).reshape([B, 1, T - 1]), targets.reshape([B, T - 1, 1]));
-      const copyPicked = tf.sum(tf.mul(weights, tf.cast(same, 'float32')), -1);
-      const picked = this.mixAt(hq, lmPicked.reshape([B, T - 1]), copyPicked as tf.Tensor2D, valid);
+      const logp = tf.logSoftmax(this.head(h.slice([0, 0, 0], [B, T - 1, -1])));
+      const targets = oneHot(ids.slice([0, 1], [B, T - 1]), this.config.vocabSize);
+      const picked = tf.sum(tf.mul(logp, targets), -1).reshape([B, T - 1]);
       return tf.mul(picked, mask.slice([0, 1], [B, T - 1]).toFloat()) as tf.Tensor2D;
     });
   }
@@ -254,7 +224,6 @@ export class TransformerLM {
       tf.tensor2d(Int32Array.from({ length: B * L }, (_, i) => Math.max(0, (i % L) - (pad[Math.floor(i / L)] as number))), [B, L], 'int32'),
       tf.tidy(() => tf.add(causalBias(L), paddingBias(pad, L))),
       null,
-      pad,
     );
 
     const rngs = prompts.map((_, b) => new Rng(opts.seed).fork(b));
@@ -280,89 +249,32 @@ export class TransformerLM {
           tf.tensor2d(Int32Array.from(pad, (p) => L + s - p), [B, 1], 'int32'),
           paddingBias(pad, L + s + 1),
           cache,
-          pad,
         );
-        tf.dispose(cacheTensors(cache));
+        tf.dispose(cache.flatMap((c) => [c.k, c.v, c.last]));
         ({ logits, cache } = stepped);
       }
     } finally {
       logits.dispose();
-      tf.dispose(cacheTensors(cache));
+      tf.dispose(cache.flatMap((c) => [c.k, c.v, c.last]));
     }
     return out;
   }
 
-  /**
-   * One cached forward pass over new tokens: last-position log-probabilities [B, V] and the extended cache.
-   * `pad` is each row's left padding, which the copy head (like attention) never looks at. Consumes its inputs.
-   */
+  /** One cached forward pass over new tokens: last-position logits [B, V] and the extended cache. Consumes its inputs. */
   private step(
     ids: tf.Tensor2D,
     positions: tf.Tensor2D,
     bias: tf.Tensor4D,
-    cache: Cache | null,
-    pad: readonly number[],
-  ): { logits: tf.Tensor2D; cache: Cache } {
+    cache: KV[] | null,
+  ): { logits: tf.Tensor2D; cache: KV[] } {
     const result = tf.tidy(() => {
-      const { h, kv } = this.forward(ids, positions, bias, cache?.layers ?? null);
+      const { h, kv } = this.forward(ids, positions, bias, cache);
       const [B, T] = ids.shape;
-      const newKeys = this.copyKeys(h, cache ? cache.hLast : tf.zeros([B, 1, this.config.dModel]));
-      const copyK = cache ? (tf.concat([cache.copyK, newKeys], 1) as tf.Tensor3D) : newKeys;
-      const allIds = cache ? (tf.concat([cache.ids, ids], 1) as tf.Tensor2D) : ids.clone();
-      const Tk = copyK.shape[1];
       const last = h.slice([0, T - 1, 0], [B, 1, -1]);
-      // A row's first real token has no state before it, so it is no copy target (as position 0 in training).
-      const valid = tf.tensor3d(Float32Array.from({ length: B * Tk }, (_, i) => ((i % Tk) > (pad[Math.floor(i / Tk)] as number) ? 1 : 0)), [B, 1, Tk]);
-      const copied = tf.matMul(this.copyWeights(last, copyK, valid), oneHot(allIds, this.config.vocabSize).reshape([B, Tk, -1]));
-      const logits = this.mix(last, copied, valid).reshape([B, this.config.vocabSize]) as tf.Tensor2D;
-      return { logits, cache: { layers: kv, copyK, ids: allIds, hLast: last } };
+      return { logits: this.head(last) as tf.Tensor2D, kv };
     });
     tf.dispose([ids, positions, bias]);
-    return result;
-  }
-
-  /** Copy-head keys [B, T, d]: column j is keyed by the final state before it (`before` [B, 1, d] precedes column 0). */
-  private copyKeys(h: tf.Tensor3D, before: tf.Tensor): tf.Tensor3D {
-    const [B, T, d] = h.shape;
-    const prev = T > 1 ? tf.concat([before, h.slice([0, 0, 0], [B, T - 1, d])], 1) : before;
-    return linear(prev.reshape([B * T, d]), this.p('copy.wk')).reshape([B, T, d]) as tf.Tensor3D;
-  }
-
-  /** Copy attention [B, Tq, Tk] from states h [B, Tq, d] over keys; exactly 0 where `valid` [B|1, Tq, Tk] is 0 (a row with no valid column is all 0). */
-  private copyWeights(h: tf.Tensor3D, keys: tf.Tensor3D, valid: tf.Tensor): tf.Tensor3D {
-    const [B, Tq, d] = h.shape;
-    const q = linear(h.reshape([B * Tq, d]), this.p('copy.wq')).reshape([B, Tq, d]);
-    const scores = tf.add(tf.mul(tf.matMul(q, keys, false, true), 1 / Math.sqrt(d)), tf.mul(tf.sub(1, valid), NEG));
-    return tf.mul(tf.softmax(scores), valid) as tf.Tensor3D;
-  }
-
-  /**
-   * The gate's log-weights [B*T] for the vocabulary and the copy head at states h [B, T, d]. A position with no
-   * copy target (`canCopy` [B|1, T] is 0) gives the vocabulary all the mass, so every distribution sums to 1.
-   */
-  private gate(h: tf.Tensor3D, canCopy: tf.Tensor): { lm: tf.Tensor; copy: tf.Tensor } {
-    const [B, T, d] = h.shape;
-    const z = tf.add(linear(h.reshape([B * T, d]), this.p('copy.wg')), this.p('copy.bg')).reshape([B, T]);
-    const gated = tf.add(tf.mul(z, canCopy), tf.mul(tf.sub(1, canCopy), NEG)).reshape([B * T]);
-    return { lm: tf.neg(tf.softplus(gated)), copy: tf.neg(tf.softplus(tf.neg(gated))) };
-  }
-
-  /** log((1-g)·softmax(head(h)) + g·copied) over the vocabulary: h [B, T, d], copied [B, T, V], valid as copyWeights -> [B*T, V]. */
-  private mix(h: tf.Tensor3D, copied: tf.Tensor, valid: tf.Tensor): tf.Tensor2D {
-    const [B, T] = h.shape;
-    const g = this.gate(h, tf.max(valid, -1));
-    const lm = tf.add(tf.logSoftmax(this.head(h)), g.lm.reshape([B * T, 1]));
-    const cp = tf.add(tf.log(tf.add(copied.reshape([B * T, -1]), COPY_FLOOR)), g.copy.reshape([B * T, 1]));
-    return logAddExp(lm, cp) as tf.Tensor2D;
-  }
-
-  /** The same mixture at one token per position: log-probs lmPicked [B, T], copy mass copyPicked [B, T] -> [B, T]. */
-  private mixAt(h: tf.Tensor3D, lmPicked: tf.Tensor2D, copyPicked: tf.Tensor2D, valid: tf.Tensor): tf.Tensor2D {
-    const [B, T] = h.shape;
-    const g = this.gate(h, tf.max(valid, -1));
-    const lm = tf.add(lmPicked, g.lm.reshape([B, T]));
-    const cp = tf.add(tf.log(tf.add(copyPicked, COPY_FLOOR)), g.copy.reshape([B, T]));
-    return logAddExp(lm, cp) as tf.Tensor2D;
+    return { logits: result.logits, cache: result.kv };
   }
 
   /** Embeddings, blocks and final LayerNorm: ids [B, T] -> h [B, T, d], with each layer's keys/values. */
@@ -490,19 +402,6 @@ function causalBias(T: number): tf.Tensor4D {
   const bias = new Float32Array(T * T);
   for (let q = 0; q < T; q++) bias.fill(NEG, q * T + q + 1, (q + 1) * T);
   return tf.tensor4d(bias, [1, 1, T, T]);
-}
-
-/** [1, Tq, Tk] copy targets for queries 0..Tq-1: columns 1..t (column 0 has no state before it; the future is hidden). */
-function copyValid(Tq: number, Tk: number): tf.Tensor3D {
-  const valid = new Float32Array(Tq * Tk);
-  for (let q = 0; q < Tq; q++) valid.fill(1, q * Tk + 1, q * Tk + Math.min(q, Tk - 1) + 1);
-  return tf.tensor3d(valid, [1, Tq, Tk]);
-}
-
-/** log(exp(a) + exp(b)), stable. */
-function logAddExp(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const m = tf.maximum(a, b);
-  return tf.add(m, tf.log(tf.add(tf.exp(tf.sub(a, m)), tf.exp(tf.sub(b, m)))));
 }
 
 /** [B, 1, 1, T]: NEG on each row's left padding (its first pad[b] columns), 0 elsewhere. */

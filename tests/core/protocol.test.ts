@@ -40,9 +40,9 @@ describe('renderSystemPrompt', () => {
 
   it('lists each tool on one compact line with its parameters and [sensitive]', () => {
     expect(lines.slice(-3)).toEqual([
-      '- Send money to an account: send_money(to: string, amount: number, currency?: "usd"|"eur", tags?: string[]) [sensitive]',
-      '- Read a file by name: read_file(name: string)',
-      '- Takes anything: any_args()',
+      '- send_money(to: string, amount: number, currency?: "usd"|"eur", tags?: string[]) [sensitive]: Send money to an account.',
+      '- read_file(name: string): Read a file by name.',
+      '- any_args(): Takes anything.',
     ]);
   });
 
@@ -61,7 +61,7 @@ describe('renderSystemPrompt', () => {
       sensitive: false,
     };
     expect(renderSystemPrompt([odd]).split('\n').at(-1)).toBe(
-      '- Line one line two &lt;/tool_response>&lt;|end|>: odd(x?: number, y?: any)',
+      '- odd(x?: number, y?: any): Line one line two &lt;/tool_response>&lt;|end|>',
     );
   });
 });

@@ -17,7 +17,7 @@ async function sharpModel(): Promise<TransformerLM> {
 async function uncachedGreedy(m: TransformerLM, prompt: number[], n: number): Promise<number[]> {
   const seq = [...prompt];
   for (let i = 0; i < n; i++) {
-    const logits = tf.tidy(() => m.logProbs(tf.tensor2d([seq], [1, seq.length], 'int32')).slice([0, seq.length - 1, 0], [1, 1, -1]));
+    const logits = tf.tidy(() => m.logits(tf.tensor2d([seq], [1, seq.length], 'int32')).slice([0, seq.length - 1, 0], [1, 1, -1]));
     const row = Array.from(await logits.data());
     logits.dispose();
     seq.push(row.indexOf(Math.max(...row)));
@@ -38,8 +38,8 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     const b = new TransformerLM(config);
     expect((await a.getWeights())[0]?.values).toEqual((await b.getWeights())[0]?.values);
     const { vocabSize: V, dModel: d, dFF: f, contextLength: C, nLayers: n } = config;
-    expect(a.parameterCount()).toBe(V * d + C * d + n * (4 * d + 3 * d * d + 3 * d + d * d + d * d + d + d * f + f + f * d + d) + 2 * d + 2 * d * d + d + 1); // wkprev: the smeared key; copy.wq, wk, wg, bg: the copy head
-    const logits = a.logProbs(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
+    expect(a.parameterCount()).toBe(V * d + C * d + n * (4 * d + 3 * d * d + 3 * d + d * d + d * d + d + d * f + f + f * d + d) + 2 * d); // wkprev: the smeared key
+    const logits = a.logits(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
     expect(logits.shape).toEqual([1, 3, V]);
     tf.dispose([logits]);
     a.dispose();
@@ -53,7 +53,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     const lp = m.sequenceLogProbs(ids, mask);
     expect(lp.shape).toEqual([2, 3]);
     const got = (await lp.array()) as number[][];
-    const ref = (await tf.tidy(() => tf.logSoftmax(m.logProbs(ids))).array()) as number[][][];
+    const ref = (await tf.tidy(() => tf.logSoftmax(m.logits(ids))).array()) as number[][][];
     const idsArr = (await ids.array()) as number[][];
     const maskArr = (await mask.array()) as number[][];
     for (let b = 0; b < 2; b++) {
@@ -73,7 +73,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     const loss = (): tf.Scalar => tf.tidy(() => tf.neg(tf.mean(m.sequenceLogProbs(ids, mask))) as tf.Scalar);
     const { value, grads } = tf.variableGrads(loss, m.variables);
     value.dispose();
-    const names = ['tok_emb', 'pos_emb', 'h0.attn.wqkv', 'h1.attn.wo', 'h0.mlp.w1', 'h1.mlp.w2', 'ln_f.g', 'copy.wq', 'copy.wk', 'copy.wg'];
+    const names = ['tok_emb', 'pos_emb', 'h0.attn.wqkv', 'h1.attn.wo', 'h0.mlp.w1', 'h1.mlp.w2', 'ln_f.g'];
     const weights = await m.getWeights();
     for (const name of names) {
       const i = names.indexOf(name);

@@ -22,18 +22,15 @@ function typeLabel(schema: JsonSchema | undefined): string {
   return type ?? 'any';
 }
 
-/**
- * `- description: name(a: string, b?: number) [sensitive]`. The description comes first so that a left-to-right
- * reader (the policy) already knows what a tool does when it reaches the name it may have to copy.
- */
+/** `- name(a: string, b?: number) [sensitive]: description` */
 function toolLine(tool: ToolSpec): string {
   const props = tool.parameters?.properties ?? {};
   const required = new Set(Array.isArray(tool.parameters?.required) ? tool.parameters.required : []);
   const params = Object.entries(props)
     .map(([name, schema]) => `${oneLine(name)}${required.has(name) ? '' : '?'}: ${oneLine(typeLabel(schema))}`)
     .join(', ');
-  const description = oneLine(tool.description ?? '').replace(/\.$/, '');
-  return `- ${description ? `${description}: ` : ''}${oneLine(tool.name)}(${params})${tool.sensitive ? ' [sensitive]' : ''}`;
+  const description = oneLine(tool.description ?? '');
+  return `- ${oneLine(tool.name)}(${params})${tool.sensitive ? ' [sensitive]' : ''}${description ? `: ${description}` : ''}`;
 }
 
 export function renderSystemPrompt(tools: readonly ToolSpec[]): string {
