@@ -12,7 +12,7 @@ describe('URL state', () => {
     const config = parseRunConfig({
       seed: 7,
       pYes: 0.25,
-      renameTools: 0,
+      renameTools: 0.25,
       reward: 'custom',
       customReward: 'function reward(i) { return { total: 1, components: { a: 1 } }; } // & = ?',
       model: { dModel: 16, nLayers: 1, nHeads: 2, contextLength: 384 },
@@ -23,7 +23,7 @@ describe('URL state', () => {
     const query = encodeUrlState({ config, page });
     expect(query).toContain('model.dModel=16');
     expect(query).toContain('grpo.groupSize=3');
-    expect(query).toContain('renameTools=0');
+    expect(query).toContain('renameTools=0.25');
     expect(query).not.toContain('grpo.epochs');
     expect(decodeUrlState(`?${query}`)).toEqual({ config, page });
   });
