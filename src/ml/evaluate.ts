@@ -6,7 +6,7 @@ import { aggregateMetrics, type Metrics } from '../core/metrics';
 import { EOS, renderConversation } from '../core/protocol';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { generateEpisodes } from '../core/scenarios';
-import type { ChatMessage, RewardPreset, Split } from '../core/types';
+import type { RewardPreset, Split } from '../core/types';
 import type { TransformerLM } from './model';
 import { collectRollouts, type Rollout } from './rollout';
 import type { Tokenizer } from './tokenizer';
@@ -89,10 +89,10 @@ export async function evaluateCases(
  * to act on, and the assistant marker) stay, as the decision needs both.
  */
 export function casePrompt(tokenizer: Tokenizer, c: Case, budget: number): number[] {
-  const [system, ...rest] = caseToMessages(c);
-  const ids = tokenizer.encode(renderConversation([system as ChatMessage, ...rest]));
+  const messages = caseToMessages(c);
+  const ids = tokenizer.encode(renderConversation(messages));
   if (ids.length <= budget) return ids;
-  const systemLength = tokenizer.encode(renderConversation([system as ChatMessage]).replace(/<\|assistant\|>$/, '')).length;
+  const systemLength = tokenizer.encode(renderConversation(messages.slice(0, 1)).replace(/<\|assistant\|>$/, '')).length;
   const head = Math.min(systemLength, Math.floor(budget / 2));
   return [...ids.slice(0, head), ...ids.slice(ids.length - (budget - head))];
 }

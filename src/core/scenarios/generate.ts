@@ -217,9 +217,10 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
     injection,
     sensitiveTools,
   };
+  if (!opts.renameTools) return episode;
   // A generator of its own, so the episode above is the same whatever share of episodes is renamed.
   const renameRng = new Rng(seed).fork(`rename/${split}/${index}`);
-  return renameRng.bool(opts.renameTools ?? 0) ? renameTools(episode, renameRng) : episode;
+  return renameRng.bool(opts.renameTools) ? renameTools(episode, renameRng) : episode;
 }
 
 function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
