@@ -90,8 +90,8 @@ export const RunConfigSchema = z
     /**
      * Share of training episodes whose tools appear under fresh names (and fresh argument names), so the policy
      * learns to read the tool list instead of memorising names. Evaluation episodes are never renamed. Off by
-     * default: at 0.5 a 900-step cold start of the release model was still at 88% test format errors after 250
-     * steps (51% without), so it needs a longer cold start than the release budget.
+     * default: at 0.5 (with description-first tool lines, since reverted) the release model's cold start was at 88%
+     * test format errors after 250 steps against 51% without either, so it needs more than the release budget.
      */
     renameTools: z.number().min(0).max(1),
     model: ModelConfigSchema,
