@@ -1,7 +1,7 @@
 // `npm run train:release`: makes the two shipped checkpoints, reproducibly (seeded, config below):
 // public/checkpoints/base (supervised cold start: fluent, not safe) and public/checkpoints/aligned (base + GRPO
 // with the paper preset), each with its evaluation on the held-out test split in report.json and REPORT.md.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../src/core/config';
 import type { Metrics } from '../src/core/metrics';
@@ -13,24 +13,34 @@ import { evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
 import releaseConfig from './release-config.json' with { type: 'json' };
 
-const OUT = 'public/checkpoints';
+// A recipe is tried without touching the shipped pair: --config FILE --out DIR.
+const args = process.argv.slice(2);
+const OUT = flag(args, '--out') ?? 'public/checkpoints';
 const EVAL = { split: 'test' as const, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96 };
 const THRESHOLD = 0.9;
 /** A quick test-sample evaluation every CURVE_EVERY cold-start steps, for the report's learning curve. */
 const CURVE_EVERY = 250;
 const CURVE_N = 120;
 
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
+
 /** `--stage all` (default) trains both; `--stage aligned` runs GRPO from the committed base (same seed, same result). */
 function stageFromArgs(argv: string[]): 'all' | 'aligned' {
-  const i = argv.indexOf('--stage');
-  const stage = i >= 0 ? argv[i + 1] : 'all';
+  const stage = flag(argv, '--stage') ?? 'all';
   if (stage !== 'all' && stage !== 'aligned') throw new Error(`--stage must be all or aligned, got ${stage}`);
   return stage;
 }
 
 async function main(): Promise<void> {
-  const stage = stageFromArgs(process.argv.slice(2));
-  const config = parseRunConfig(releaseConfig);
+  const stage = stageFromArgs(args);
+  const configFile = flag(args, '--config');
+  const config = parseRunConfig(configFile ? JSON.parse(await readFile(configFile, 'utf8')) : releaseConfig);
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
   const run = stage === 'all' ? await TrainingRun.create(config) : await loadBase(config);

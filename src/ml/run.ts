@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../core/config';
 import { priorPolicy } from '../core/policies';
 import { renderConversation } from '../core/protocol';
+import { Rng } from '../core/rng';
 import { getRewardForConfig } from '../core/reward';
 import { runEpisode } from '../core/sandbox';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
@@ -12,6 +13,7 @@ import type { ChatMessage } from '../core/types';
 import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
 import { fitContext } from './rollout';
+import { COPY_BATCH, copySample } from './copy-task';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
@@ -105,24 +107,39 @@ export class TrainingRun {
     return new TrainingRun(config, tokenizer, model, undefined, null, sandbox);
   }
 
-  /** One supervised step on a fresh batch of prior transcripts. */
+  /** One supervised step: the copy warm-up's first (sft.copySteps), then fresh batches of prior transcripts. */
   async sftStep(): Promise<SftProgress> {
-    const { sft, seed } = this.config;
+    const { sft } = this.config;
     this.sftOptimizer ??= tf.train.adam(sft.learningRate);
     const started = performance.now();
-    // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
-    // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
-    const round = Math.floor(this.sftStepsDone / SFT_BUCKETS);
-    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
-    const k = this.sftStepsDone % SFT_BUCKETS;
-    const batch = transcripts
-      .map((m) => fitContext(encodeConversation(this.tokenizer, m), this.policy.config.contextLength))
-      .sort((a, b) => a.ids.length - b.ids.length)
-      .slice(k * sft.batchSize, (k + 1) * sft.batchSize);
-    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight);
+    const copying = this.sftStepsDone < sft.copySteps;
+    const batch = copying ? this.copyBatch() : await this.transcriptBatch(this.sftStepsDone - sft.copySteps);
+    // A copy sample's first half is random: nothing there to learn.
+    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, copying ? 0 : sft.contextWeight);
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
     return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };
+  }
+
+  /** Copy-task samples of step sftStepsDone (seeded by the run and the step, so a resumed run continues alike). */
+  private copyBatch(): { ids: number[]; mask: number[] }[] {
+    const rng = new Rng(this.config.seed).fork(`copy/${this.sftStepsDone}`);
+    const firstId = this.tokenizer.specialTokens.length;
+    return Array.from({ length: COPY_BATCH }, () => copySample(rng, firstId, this.tokenizer.vocabSize));
+  }
+
+  /** The batch of the i-th transcript step. */
+  private async transcriptBatch(i: number): Promise<{ ids: number[]; mask: number[] }[]> {
+    const { sft, seed } = this.config;
+    // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
+    // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
+    const round = Math.floor(i / SFT_BUCKETS);
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
+    const k = i % SFT_BUCKETS;
+    return transcripts
+      .map((m) => fitContext(encodeConversation(this.tokenizer, m), this.policy.config.contextLength))
+      .sort((a, b) => a.ids.length - b.ids.length)
+      .slice(k * sft.batchSize, (k + 1) * sft.batchSize);
   }
 
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
