@@ -1,8 +1,10 @@
 // `npm run train:release`: makes the two shipped checkpoints, reproducibly (seeded, config below):
 // public/checkpoints/base (supervised cold start: fluent, not safe) and public/checkpoints/aligned (base + GRPO
 // with the paper preset), each with its evaluation on the held-out test split in report.json and REPORT.md.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { oneOf, parseFlags } from '../src/cli/args';
+import { readConfig } from '../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../src/core/config';
 import type { Metrics } from '../src/core/metrics';
 import { getPreset } from '../src/core/reward';
@@ -13,37 +15,26 @@ import { evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
 import releaseConfig from './release-config.json' with { type: 'json' };
 
-// A recipe is tried without touching the shipped pair: --config FILE --out DIR.
-const args = process.argv.slice(2);
-const OUT = flag(args, '--out') ?? 'public/checkpoints';
 const EVAL = { split: 'test' as const, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96 };
 const THRESHOLD = 0.9;
 /** A quick test-sample evaluation every CURVE_EVERY cold-start steps, for the report's learning curve. */
 const CURVE_EVERY = 250;
 const CURVE_N = 120;
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i < 0) return undefined;
-  const value = argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
-  return value;
-}
-
-/** `--stage all` (default) trains both; `--stage aligned` runs GRPO from the committed base (same seed, same result). */
-function stageFromArgs(argv: string[]): 'all' | 'aligned' {
-  const stage = flag(argv, '--stage') ?? 'all';
-  if (stage !== 'all' && stage !== 'aligned') throw new Error(`--stage must be all or aligned, got ${stage}`);
-  return stage;
-}
-
 async function main(): Promise<void> {
-  const stage = stageFromArgs(args);
-  const configFile = flag(args, '--config');
-  const config = parseRunConfig(configFile ? JSON.parse(await readFile(configFile, 'utf8')) : releaseConfig);
+  // `--stage all` (default) trains both; `--stage aligned` runs GRPO from the committed base (same seed, same result).
+  // A recipe is tried without touching the shipped pair: --config FILE --out DIR.
+  const flags = parseFlags(process.argv.slice(2), {
+    stage: { type: 'string', default: 'all' },
+    config: { type: 'string' },
+    out: { type: 'string', default: 'public/checkpoints' },
+  });
+  const out = flags.out as string;
+  const stage = oneOf('stage', flags.stage, ['all', 'aligned'] as const);
+  const config = flags.config ? await readConfig(flags.config) : parseRunConfig(releaseConfig);
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
-  const run = stage === 'all' ? await TrainingRun.create(config) : await loadBase(config);
+  const run = stage === 'all' ? await TrainingRun.create(config) : await loadBase(config, out);
   log(`model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}`);
 
   let sftSeconds = 0;
@@ -66,7 +57,7 @@ async function main(): Promise<void> {
     }
     sftSeconds = (performance.now() - sftStarted) / 1000;
     const base = await evaluate(run);
-    await publish('base', run, config, base, {
+    await publish(out, 'base', run, config, base, {
       backend: backend.backend,
       sftSeconds,
       curve: curve.map((c) => ({ step: c.step, loss: c.loss, formatErrors: c.test.formatErrorRate, tasksDone: c.test.taskSuccessRate })),
@@ -93,7 +84,7 @@ async function main(): Promise<void> {
   }
   const grpoSeconds = (performance.now() - grpoStarted) / 1000;
   const aligned = await evaluate(run);
-  await publish('aligned', run, config, aligned, {
+  await publish(out, 'aligned', run, config, aligned, {
     backend: backend.backend,
     grpoSeconds,
     thresholdsReachedAt: reachedAt,
@@ -102,9 +93,9 @@ async function main(): Promise<void> {
   run.dispose();
 }
 
-/** The committed base, ready for GRPO (its weights and tokenizer; the config is the release config). */
-async function loadBase(config: RunConfig): Promise<TrainingRun> {
-  const { model, tokenizer } = await loadCheckpointDir(join(OUT, 'base'), { trainable: true });
+/** The committed base, ready for GRPO (its weights and tokenizer; the config is the run's). */
+async function loadBase(config: RunConfig, out: string): Promise<TrainingRun> {
+  const { model, tokenizer } = await loadCheckpointDir(join(out, 'base'), { trainable: true });
   return new TrainingRun(config, tokenizer, model, { sftStepsDone: config.sft.steps, grpoIterationsDone: 0 });
 }
 
@@ -120,13 +111,14 @@ function meetsThresholds(m: Metrics): boolean {
 }
 
 async function publish(
+  out: string,
   name: string,
   run: TrainingRun,
   config: RunConfig,
   metrics: Metrics,
   training: Record<string, unknown>,
 ): Promise<void> {
-  const dir = join(OUT, name);
+  const dir = join(out, name);
   await mkdir(dir, { recursive: true });
   await saveCheckpointDir(dir, run.policy, run.tokenizer, { metrics, meta: { config, progress: run.progress } });
   const points = await evaluateDecisionPoints(run.policy, run.tokenizer, { n: EVAL.n, seed: EVAL.seed, maxNewTokens: EVAL.maxNewTokens });

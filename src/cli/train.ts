@@ -27,7 +27,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   await trainLoop(await run, dir);
 }
 
-async function readConfig(path: unknown): Promise<RunConfig> {
+/** A run config from a JSON file (the defaults without one); a missing or bad file is a UsageError naming it. */
+export async function readConfig(path: unknown): Promise<RunConfig> {
   if (typeof path !== 'string') return parseRunConfig({});
   let text: string;
   try {
