@@ -19,6 +19,11 @@ beforeAll(async () => {
 });
 
 const weights = async (m: TransformerLM) => (await m.getWeights()).map((w) => Array.from(w.values));
+/** The copy batch a run with `seed` should train on at 0-based cold-start step `step`, built independently of the run. */
+const copyBatchAt = (seed: number, step: number) => {
+  const rng = new Rng(seed).fork(`copy/${step}`);
+  return Array.from({ length: COPY_BATCH }, () => copySample(rng, tokenizer.specialTokens.length, tokenizer.vocabSize));
+};
 
 describe('copy warm-up', () => {
   it('is the first copySteps steps: one Adam step on the seeded copy batch, context unweighted', async () => {
@@ -28,17 +33,14 @@ describe('copy warm-up', () => {
     const run = new TrainingRun(config, tokenizer, policy);
     const first = await run.sftStep();
 
-    const rng = new Rng(4).fork('copy/0');
-    const batch = Array.from({ length: COPY_BATCH }, () => copySample(rng, tokenizer.specialTokens.length, tokenizer.vocabSize));
     const optimizer = tf.train.adam(config.sft.learningRate);
-    const loss = await sftStep(twin, optimizer, batch, config.sft.maxGradNorm, 0);
+    const loss = await sftStep(twin, optimizer, copyBatchAt(4, 0), config.sft.maxGradNorm, 0);
     expect(first.loss).toBeCloseTo(loss, 5);
     expect(await weights(policy)).toEqual(await weights(twin));
 
     // The next step is a transcript step: it no longer matches a second copy step.
     await run.sftStep();
-    const next = Array.from({ length: COPY_BATCH }, () => copySample(new Rng(4).fork('copy/1'), tokenizer.specialTokens.length, tokenizer.vocabSize));
-    await sftStep(twin, optimizer, next, config.sft.maxGradNorm, 0);
+    await sftStep(twin, optimizer, copyBatchAt(4, 1), config.sft.maxGradNorm, 0);
     expect(await weights(policy)).not.toEqual(await weights(twin));
     optimizer.dispose();
     twin.dispose();
@@ -51,10 +53,8 @@ describe('copy warm-up', () => {
     const twin = policy.clone({ trainable: true });
     const run = new TrainingRun(config, tokenizer, policy);
     await run.sftStep();
-    const rng = new Rng(4).fork('copy/0');
-    const batch = Array.from({ length: COPY_BATCH }, () => copySample(rng, tokenizer.specialTokens.length, tokenizer.vocabSize));
     const optimizer = tf.train.adam(config.sft.learningRate);
-    await sftStep(twin, optimizer, batch, config.sft.maxGradNorm, 0);
+    await sftStep(twin, optimizer, copyBatchAt(4, 0), config.sft.maxGradNorm, 0);
     expect(await weights(policy)).not.toEqual(await weights(twin));
     optimizer.dispose();
     twin.dispose();
