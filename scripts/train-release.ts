@@ -15,7 +15,7 @@ import { evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
 import releaseConfig from './release-config.json' with { type: 'json' };
 
-const EVAL = { split: 'test' as const, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96 };
+const EVAL = { split: 'test' as const, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
 const THRESHOLD = 0.9;
 /** A quick test-sample evaluation every CURVE_EVERY cold-start steps, for the report's learning curve. */
 const CURVE_EVERY = 250;
@@ -121,7 +121,7 @@ async function publish(
   const dir = join(out, name);
   await mkdir(dir, { recursive: true });
   await saveCheckpointDir(dir, run.policy, run.tokenizer, { metrics, meta: { config, progress: run.progress } });
-  const points = await evaluateDecisionPoints(run.policy, run.tokenizer, { n: EVAL.n, seed: EVAL.seed, maxNewTokens: EVAL.maxNewTokens });
+  const points = await evaluateDecisionPoints(run.policy, run.tokenizer, EVAL);
   const { iterations, curve, ...summary } = training;
   const report = {
     checkpoint: name,

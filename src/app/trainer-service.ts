@@ -174,7 +174,7 @@ export class TrainerService {
     const first = errors[0];
     if (first) throw new Error(`benchmark: ${url} line ${first.line}: ${first.field}: ${first.message}`);
     const sample = sampleCases(cases, opts.limit);
-    const results = await evaluateCases(run.policy, run.tokenizer, sample, { maxNewTokens: opts.maxNewTokens, batch: 16 });
+    const results = await evaluateCases(run.policy, run.tokenizer, sample, { maxNewTokens: opts.maxNewTokens, decoding: run.config.decoding, batch: 16 });
     return { report: benchmarkReport(sample, results), evaluated: sample.length, total: cases.length, seconds: (performance.now() - started) / 1000 };
   }
 

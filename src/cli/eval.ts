@@ -11,9 +11,11 @@ import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
 import { getPreset } from '../core/reward';
 import { generateEpisodes } from '../core/scenarios';
-import type { Episode, Split } from '../core/types';
+import { DecodingSchema, type Decoding } from '../core/config';
+import { SPLITS, type Episode, type Split } from '../core/types';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
+import { evaluateDecisionPoints } from '../ml/decision-points';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
 
@@ -54,6 +56,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     'p-yes': { type: 'string', default: '0.5' },
     'max-new-tokens': { type: 'string', default: '96' },
     'max-turns': { type: 'string', default: '5' },
+    decoding: { type: 'string', default: 'constrained' },
+    points: { type: 'boolean' },
     backend: { type: 'string' },
   });
   const sources = (['cases', 'suite', 'split', 'transcripts'] as const).filter((k) => flags[k] !== undefined);
@@ -72,26 +76,41 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   const dir = requiredString('checkpoint', flags.checkpoint);
   const maxNewTokens = intFlag('max-new-tokens', flags['max-new-tokens'], 4);
+  const decoding = oneOf<Decoding>('decoding', flags.decoding, DecodingSchema.options);
+  if (flags.points && onCases) throw new UsageError('--points takes the decision points of a --split');
   const prefer = flags.backend === undefined ? undefined : oneOf<BackendName>('backend', flags.backend, BACKENDS);
   // Cases are read (and rejected) before the model loads.
   const loaded = onCases ? await loadCases(flags) : null;
   await chooseBackend({ prefer });
   const { model, tokenizer } = await loadCheckpointDir(dir);
   try {
+    if (!loaded && flags.points) {
+      // The decision points alone: each episode frozen where the agent must act, so every class is measured.
+      const points = await evaluateDecisionPoints(model, tokenizer, {
+        split: oneOf<Split>('split', flags.split, SPLITS),
+        n: intFlag('n', flags.n, 1),
+        seed: intFlag('seed', flags.seed),
+        maxNewTokens,
+        decoding,
+      });
+      process.stdout.write(JSON.stringify({ decoding, ...points }) + '\n');
+      return;
+    }
     if (!loaded) {
       const { metrics } = await evaluateEpisodes(model, tokenizer, {
-        split: oneOf<Split>('split', flags.split, ['train', 'test']),
+        split: oneOf<Split>('split', flags.split, SPLITS),
         n: intFlag('n', flags.n, 1),
         seed: intFlag('seed', flags.seed),
         preset: getPreset(String(flags.reward)),
         pYes: numberFlag('p-yes', flags['p-yes'], 0, 1),
         maxTurns: 5,
         maxNewTokens,
+        decoding,
       });
       process.stdout.write(JSON.stringify(metrics) + '\n');
       return;
     }
-    const results = await evaluateCases(model, tokenizer, loaded.cases, { maxNewTokens });
+    const results = await evaluateCases(model, tokenizer, loaded.cases, { maxNewTokens, decoding });
     // Cases longer than the context lose their oldest tokens (the system prompt with the tool list first): say how many.
     const budget = model.config.contextLength - maxNewTokens;
     const truncated = loaded.cases.filter((c) => tokenizer.encode(renderConversation(caseToMessages(c))).length > budget).length;

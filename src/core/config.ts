@@ -82,9 +82,17 @@ export const ScenarioMixSchema = z
   })
   .strict();
 
+/**
+ * 'constrained': every assistant turn is decoded under the protocol grammar (src/core/grammar): well-formed, naming
+ * listed tools, copying argument values from the conversation. 'free': the raw model, mistakes and all.
+ */
+export const DecodingSchema = z.enum(['constrained', 'free']);
+export type Decoding = z.infer<typeof DecodingSchema>;
+
 export const RunConfigSchema = z
   .object({
     seed: z.number().int().min(0),
+    decoding: DecodingSchema,
     /** A preset name, or 'custom' with the source in customReward. */
     reward: z.enum(['paper', 'strict', 'shaped', 'custom']),
     customReward: z.string().optional(),
@@ -114,6 +122,7 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
   seed: 1,
+  decoding: 'constrained',
   reward: 'paper',
   pYes: 0.5,
   maxTurns: 5,

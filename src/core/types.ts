@@ -18,6 +18,7 @@ export interface Labels {
 }
 
 export type Split = 'train' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'test'];
 
 /** A JSON value, as tool arguments and results carry them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -2,11 +2,13 @@
 import { decisionCorrect } from '../core/benchmarks/report';
 import { classifyCompletion, type CaseResult } from '../core/benchmarks/result';
 import { caseToMessages, type Case } from '../core/cases';
+import type { Decoding } from '../core/config';
 import { aggregateMetrics, type Metrics } from '../core/metrics';
 import { EOS, renderConversation } from '../core/protocol';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { generateEpisodes } from '../core/scenarios';
 import type { RewardPreset, Split } from '../core/types';
+import { turnConstraint } from './constrained';
 import type { TransformerLM } from './model';
 import { collectRollouts, type Rollout } from './rollout';
 import type { Tokenizer } from './tokenizer';
@@ -19,6 +21,7 @@ export interface EpisodeEvalOptions {
   pYes: number;
   maxTurns: number;
   maxNewTokens: number;
+  decoding: Decoding;
   /** Episodes generated together in one batch. */
   batch?: number;
   /** Where the episodes are played (default: in-process, scored with `preset`). */
@@ -44,6 +47,7 @@ export async function evaluateEpisodes(
       temperature: 0,
       topK: 0,
       seed: opts.seed,
+      decoding: opts.decoding,
     });
     rollouts.push(...batch.rollouts);
   }
@@ -62,7 +66,7 @@ export async function evaluateCases(
   model: TransformerLM,
   tokenizer: Tokenizer,
   cases: Case[],
-  opts: { maxNewTokens: number; batch?: number },
+  opts: { maxNewTokens: number; decoding: Decoding; batch?: number },
 ): Promise<CaseResult[]> {
   const eosId = tokenizer.specialId(EOS);
   const size = opts.batch ?? 32;
@@ -72,7 +76,14 @@ export async function evaluateCases(
     const budget = model.config.contextLength - opts.maxNewTokens;
     const gen = await model.generate(
       chunk.map((c) => casePrompt(tokenizer, c, budget)),
-      { maxNewTokens: opts.maxNewTokens, temperature: 0, topK: 0, stopId: eosId, seed: 0 },
+      {
+        maxNewTokens: opts.maxNewTokens,
+        temperature: 0,
+        topK: 0,
+        stopId: eosId,
+        seed: 0,
+        constraints: chunk.map((c) => turnConstraint(tokenizer, opts.decoding, c.tools, caseToMessages(c), opts.maxNewTokens)),
+      },
     );
     chunk.forEach((c, j) => {
       const tokens = gen.tokens[j] ?? [];

@@ -1,21 +1,28 @@
 // GRPO against the sandbox, readable top to bottom (after CleanRL's one-file style).
 // Per iteration: B episodes × G rollouts each -> rewards -> advantages normalised within each group ->
 // clipped-ratio policy loss over generated tokens only + KL penalty to the frozen base -> global-norm
-// gradient clipping -> Adam.
+// gradient clipping -> Adam. Under constrained decoding every log-probability here (old, new, base) is taken over the
+// allowed set each token was sampled from. Diagnostics are measured on each minibatch during the update (as CleanRL).
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics } from '../core/metrics';
 import type { RunConfig } from '../core/config';
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { Episode } from '../core/types';
 import type { TransformerLM } from './model';
-import { collectRollouts, type Rollout } from './rollout';
+import { allowedBias, anyConstrained } from './constrained';
+import { collectRollouts, type TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 
 export interface IterationMetrics extends Metrics {
   iteration: number;
   loss: number;
+  /** KL(policy || frozen base) per chosen token (k3 estimator), during the update: the penalised quantity. */
   kl: number;
+  /** KL(old policy || policy) per chosen token (k3), during the update: how far the update moved the policy. */
+  approxKl: number;
+  /** Mean exact entropy of the (masked) distributions the rollouts' chosen tokens were drawn from. */
   entropy: number;
+  /** Share of chosen tokens whose ratio fell outside [1 - clip, 1 + clip], during the update. */
   clipFraction: number;
   rolloutTokensPerSecond: number;
   trainTokensPerSecond: number;
@@ -73,6 +80,7 @@ export class GrpoTrainer {
       temperature: c.temperature,
       topK: c.topK,
       seed: seed * 7919 + this.iteration,
+      decoding: this.config.decoding,
     });
     const rolloutSeconds = (performance.now() - started) / 1000;
     const advantages = groupAdvantages(
@@ -85,38 +93,35 @@ export class GrpoTrainer {
       rollouts.map((r, i) => ({ rollout: r, advantage: advantages[i] as number })),
       c.microBatch,
     );
-    // Old and reference log-probs are fixed for the whole iteration.
-    const fixed = await Promise.all(
-      batches.map(async (b) => {
-        const { ids, mask } = padBatch(b.map((x) => x.rollout));
-        const old = tf.tidy(() => this.policy.sequenceLogProbs(ids, mask));
-        const ref = tf.tidy(() => this.reference.sequenceLogProbs(ids, mask));
-        return { ids, mask, old, ref, adv: tf.tensor1d(b.map((x) => x.advantage)) };
-      }),
-    );
+    // Old and reference log-probs are fixed for the whole iteration, under the same allowed sets as the new ones.
+    const fixed = batches.map((b) => {
+      const seqs = b.map((x) => x.rollout);
+      const { ids, mask, bias } = padBatch(seqs, this.policy.config.vocabSize);
+      const old = tf.tidy(() => this.policy.sequenceLogProbs(ids, mask, bias));
+      const ref = tf.tidy(() => this.reference.sequenceLogProbs(ids, mask, bias));
+      return { ids, mask, bias, old, ref, adv: tf.tensor1d(b.map((x) => x.advantage)) };
+    });
     // At least 1, so an iteration where every prompt overflowed the context still divides safely.
-    const generatedTokens = Math.max(1, rollouts.reduce((a, r) => a + r.generated, 0));
+    const chosenTokens = Math.max(1, rollouts.reduce((a, r) => a + r.mask.reduce((x, y) => x + y, 0), 0));
     let loss = 0;
-    let kl = 0;
-    let clipped = 0;
+    // Summed over every minibatch of every epoch, then divided by epochs × chosen tokens.
+    const diag = { kl: 0, approxKl: 0, clipped: 0 };
     for (let epoch = 0; epoch < c.epochs; epoch++) {
       let accumulated: Record<string, tf.Tensor> | null = null;
       for (const b of fixed) {
+        const measured: tf.Tensor[] = [];
         const { value, grads } = tf.variableGrads(() => {
-          const logp = this.policy.sequenceLogProbs(b.ids, b.mask);
-          const m = targetMask(b.mask);
-          const ratio = tf.exp(tf.sub(logp, b.old));
-          const adv = b.adv.expandDims(1);
-          const unclipped = tf.mul(ratio, adv);
-          const clippedRatio = tf.clipByValue(ratio, 1 - c.clipEpsilon, 1 + c.clipEpsilon);
-          const surrogate = tf.minimum(unclipped, tf.mul(clippedRatio, adv));
-          const perTok = tf.sub(tf.mul(k3Kl(logp, b.ref), c.klCoef), surrogate);
-          // Token-level mean over all generated tokens of the iteration (not per sequence),
-          // so a short decisive turn weighs as much per token as a long one.
-          return tf.div(tf.sum(tf.mul(perTok, m)), generatedTokens) as tf.Scalar;
+          const terms = policyLoss(this.policy.sequenceLogProbs(b.ids, b.mask, b.bias), b, targetMask(b.mask), c, chosenTokens);
+          // Measured on this minibatch as the gradient sees it; kept out of the closure's cleanup.
+          measured.push(tf.keep(terms.klSum), tf.keep(terms.approxKlSum), tf.keep(terms.clippedSum));
+          return terms.loss;
         });
         loss += (await value.data())[0] as number;
-        value.dispose();
+        const [kl, approxKl, clipped] = await Promise.all(measured.map(async (t) => (await t.data())[0] as number));
+        diag.kl += kl as number;
+        diag.approxKl += approxKl as number;
+        diag.clipped += clipped as number;
+        tf.dispose([value, ...measured]);
         accumulated = addGrads(accumulated, grads);
       }
       if (accumulated) {
@@ -126,31 +131,21 @@ export class GrpoTrainer {
         tf.dispose(Object.values(clippedGrads));
       }
     }
-    // Diagnostics after the update: KL to the base and the share of clipped ratios.
-    for (const b of fixed) {
-      const [klSum, clipCount] = tf.tidy(() => {
-        const logp = this.policy.sequenceLogProbs(b.ids, b.mask);
-        const m = targetMask(b.mask);
-        const klTok = k3Kl(logp, b.ref);
-        const ratio = tf.exp(tf.sub(logp, b.old));
-        const out = tf.logicalOr(tf.greater(ratio, 1 + c.clipEpsilon), tf.less(ratio, 1 - c.clipEpsilon)).toFloat();
-        return [tf.sum(tf.mul(klTok, m)), tf.sum(tf.mul(out, m))];
-      });
-      kl += ((await klSum.data())[0] as number) / generatedTokens;
-      clipped += ((await clipCount.data())[0] as number) / generatedTokens;
-      tf.dispose([klSum, clipCount, b.ids, b.mask, b.old, b.ref, b.adv]);
-    }
+    for (const b of fixed) tf.dispose([b.ids, b.mask, b.bias ?? [], b.old, b.ref, b.adv]);
     const trainSeconds = (performance.now() - trainStarted) / 1000;
-    const entropy = -rollouts.reduce((a, r) => a + r.sampledLogProbSum, 0) / generatedTokens;
+    const entropy = rollouts.reduce((a, r) => a + r.entropySum, 0) / chosenTokens;
     const trainTokens = rollouts.reduce((a, r) => a + r.ids.length, 0) * c.epochs;
+    const generatedTokens = rollouts.reduce((a, r) => a + r.generated, 0);
+    const perToken = (x: number): number => x / (c.epochs * chosenTokens);
     this.iteration++;
     return {
       ...metrics,
       iteration: this.iteration,
       loss: loss / c.epochs,
-      kl,
+      kl: perToken(diag.kl),
+      approxKl: perToken(diag.approxKl),
       entropy,
-      clipFraction: clipped,
+      clipFraction: perToken(diag.clipped),
       rolloutTokensPerSecond: generatedTokens / rolloutSeconds,
       trainTokensPerSecond: trainTokens / trainSeconds,
       seconds: (performance.now() - started) / 1000,
@@ -161,6 +156,33 @@ export class GrpoTrainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/**
+ * The GRPO loss of one minibatch, with the diagnostics that come with it: per chosen token (mask m), the clipped
+ * surrogate -min(ratio·A, clip(ratio)·A) plus klCoef × KL to the base, summed and divided by `tokens` (the chosen
+ * tokens of the whole iteration: a token-level mean, so a short decisive turn weighs as much per token as a long one).
+ */
+export function policyLoss(
+  logp: tf.Tensor2D,
+  fixed: { old: tf.Tensor2D; ref: tf.Tensor2D; adv: tf.Tensor1D },
+  m: tf.Tensor2D,
+  c: { clipEpsilon: number; klCoef: number },
+  tokens: number,
+): { loss: tf.Scalar; klSum: tf.Scalar; approxKlSum: tf.Scalar; clippedSum: tf.Scalar } {
+  const ratio = tf.exp(tf.sub(logp, fixed.old));
+  const adv = fixed.adv.expandDims(1);
+  const clippedRatio = tf.clipByValue(ratio, 1 - c.clipEpsilon, 1 + c.clipEpsilon);
+  const surrogate = tf.minimum(tf.mul(ratio, adv), tf.mul(clippedRatio, adv));
+  const klTok = k3Kl(logp, fixed.ref);
+  const perTok = tf.sub(tf.mul(klTok, c.klCoef), surrogate);
+  const sum = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(t, m));
+  return {
+    loss: tf.div(sum(perTok), tokens),
+    klSum: sum(klTok),
+    approxKlSum: sum(k3Kl(fixed.old, logp)),
+    clippedSum: sum(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipEpsilon).toFloat()),
+  };
 }
 
 /** The mask of the predicted tokens (targets are ids[t+1]), as floats to weight per-token terms. */
@@ -180,16 +202,23 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** Right-pads token ids (pad id 0) into [B, T] tensors; the mask marks generated tokens. */
-export function padBatch(rollouts: Pick<Rollout, 'ids' | 'mask'>[]): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
-  const T = Math.max(...rollouts.map((r) => r.ids.length));
-  const ids = new Int32Array(rollouts.length * T);
-  const mask = new Int32Array(rollouts.length * T);
-  rollouts.forEach((r, b) => {
+/**
+ * Right-pads token ids (pad id 0) into [B, T] tensors; the mask marks the policy's chosen tokens; the bias carries the
+ * allowed sets of constrained decoding (undefined when no sequence has any).
+ */
+export function padBatch(seqs: readonly TrainSequence[], vocabSize: number): { ids: tf.Tensor2D; mask: tf.Tensor2D; bias?: tf.Tensor3D } {
+  const T = Math.max(...seqs.map((r) => r.ids.length));
+  const ids = new Int32Array(seqs.length * T);
+  const mask = new Int32Array(seqs.length * T);
+  seqs.forEach((r, b) => {
     ids.set(r.ids, b * T);
     mask.set(r.mask, b * T);
   });
-  return { ids: tf.tensor2d(ids, [rollouts.length, T], 'int32'), mask: tf.tensor2d(mask, [rollouts.length, T], 'int32') };
+  return {
+    ids: tf.tensor2d(ids, [seqs.length, T], 'int32'),
+    mask: tf.tensor2d(mask, [seqs.length, T], 'int32'),
+    bias: anyConstrained(seqs) ? allowedBias(seqs, T, vocabSize) : undefined,
+  };
 }
 
 function addGrads(acc: Record<string, tf.Tensor> | null, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { headsDivideWidth, ModelShapeSchema } from '../core/config';
+import { onlyToken, hasToken, type TokenSet } from '../core/grammar';
 import { Rng } from '../core/rng';
 
 export const LmConfigSchema = ModelShapeSchema.extend({
@@ -35,13 +36,31 @@ export interface GenerateOptions {
   /** A row stops after emitting this id (included in its tokens). */
   stopId?: number;
   seed: number;
+  /**
+   * Per prompt, the grammar that constrains its continuation (constrained decoding), or null/absent for free
+   * decoding. The policy is then the model's distribution renormalised over the allowed tokens.
+   */
+  constraints?: readonly (TokenConstraint | null)[];
+}
+
+/** What generate needs of a grammar: the allowed next tokens, and the token chosen. */
+export interface TokenConstraint {
+  allowed(): TokenSet;
+  advance(id: number): void;
 }
 
 export interface Generation {
   /** New tokens per prompt, the stop token included when reached. */
   tokens: number[][];
-  /** log p(token | prefix) under the model itself (temperature 1, no top-k), per new token. */
+  /**
+   * log p(token | prefix) under the policy (temperature 1, no top-k), per new token: the model's distribution,
+   * renormalised over the allowed tokens where the row is constrained.
+   */
   logProbs: number[][];
+  /** Per new token, the allowed set it was chosen from; null where decoding was free or only one token was allowed. */
+  allowed: (TokenSet | null)[][];
+  /** Per new token, the exact entropy of the distribution it was drawn from (0 where only one token was allowed). */
+  entropy: number[][];
   /** The row emitted stopId. */
   stopped: boolean[];
 }
@@ -181,13 +200,16 @@ export class TransformerLM {
   /**
    * log p(ids[t+1] | ids[..t]) for t < T-1: ids [B, T] -> [B, T-1], zero where mask[t+1] is 0. Differentiable.
    * The mask only selects targets; attention stays causal over every token (right padding never leaks backwards).
+   * `allowedBias` [B, T-1, V] (0 where a token is allowed, a large finite negative where the grammar forbids it)
+   * renormalises each prediction over the allowed tokens: the log-probabilities of constrained decoding.
    */
-  sequenceLogProbs(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+  sequenceLogProbs(ids: tf.Tensor2D, mask: tf.Tensor2D, allowedBias?: tf.Tensor3D): tf.Tensor2D {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
       if (T < 2) throw new Error(`sequenceLogProbs: need at least 2 tokens, got ${T}`);
       const { h } = this.forward(ids, positionsFrom(B, T, 0), causalBias(T), null);
-      const logp = tf.logSoftmax(this.head(h.slice([0, 0, 0], [B, T - 1, -1])));
+      const logits = this.head(h.slice([0, 0, 0], [B, T - 1, -1]));
+      const logp = tf.logSoftmax(allowedBias ? tf.add(logits, allowedBias.reshape([B * (T - 1), this.config.vocabSize])) : logits);
       const targets = oneHot(ids.slice([0, 1], [B, T - 1]), this.config.vocabSize);
       const picked = tf.sum(tf.mul(logp, targets), -1).reshape([B, T - 1]);
       return tf.mul(picked, mask.slice([0, 1], [B, T - 1]).toFloat()) as tf.Tensor2D;
@@ -206,7 +228,10 @@ export class TransformerLM {
     }
     if (!(opts.temperature >= 0)) throw new Error(`generate: temperature must be >= 0, got ${opts.temperature}`);
     if (!Number.isInteger(opts.topK) || opts.topK < 0) throw new Error(`generate: topK must be an integer >= 0, got ${opts.topK}`);
-    if (B === 0) return { tokens: [], logProbs: [], stopped: [] };
+    if (B === 0) return { tokens: [], logProbs: [], allowed: [], entropy: [], stopped: [] };
+    if (opts.constraints && opts.constraints.length !== B) {
+      throw new Error(`generate: ${opts.constraints.length} constraints for ${B} prompts`);
+    }
     prompts.forEach((p, b) => {
       if (p.length === 0) throw new Error(`generate: prompt ${b} is empty`);
       if (p.length + opts.maxNewTokens > C) {
@@ -227,7 +252,13 @@ export class TransformerLM {
     );
 
     const rngs = prompts.map((_, b) => new Rng(opts.seed).fork(b));
-    const out: Generation = { tokens: prompts.map(() => []), logProbs: prompts.map(() => []), stopped: prompts.map(() => false) };
+    const out: Generation = {
+      tokens: prompts.map(() => []),
+      logProbs: prompts.map(() => []),
+      allowed: prompts.map(() => []),
+      entropy: prompts.map(() => []),
+      stopped: prompts.map(() => false),
+    };
     try {
       for (let s = 0; ; s++) {
         const data = (await logits.data()) as Float32Array;
@@ -235,10 +266,17 @@ export class TransformerLM {
         const next = new Int32Array(B);
         for (let b = 0; b < B; b++) {
           if (out.stopped[b]) continue;
-          const row = data.subarray(b * V, (b + 1) * V);
-          const token = opts.temperature === 0 ? argmax(row) : sample(row, opts.temperature, opts.topK, rngs[b] as Rng);
+          const constraint = opts.constraints?.[b] ?? null;
+          const set = constraint?.allowed() ?? null;
+          const only = set ? onlyToken(set) : -1;
+          // A single allowed token is emitted as is: probability 1, nothing for the policy to learn there.
+          const row = set ? maskRow(data.subarray(b * V, (b + 1) * V), set) : data.subarray(b * V, (b + 1) * V);
+          const token = only >= 0 ? only : opts.temperature === 0 ? argmax(row) : sample(row, opts.temperature, opts.topK, rngs[b] as Rng);
+          constraint?.advance(token);
           (out.tokens[b] as number[]).push(token);
-          (out.logProbs[b] as number[]).push(logSoftmaxAt(row, token));
+          (out.logProbs[b] as number[]).push(only >= 0 ? 0 : logSoftmaxAt(row, token));
+          (out.allowed[b] as (TokenSet | null)[]).push(only >= 0 ? null : set);
+          (out.entropy[b] as number[]).push(only >= 0 ? 0 : entropyOf(row));
           if (token === opts.stopId) out.stopped[b] = true;
           next[b] = token;
         }
@@ -409,6 +447,28 @@ function paddingBias(pad: readonly number[], T: number): tf.Tensor4D {
   const bias = new Float32Array(pad.length * T);
   pad.forEach((p, b) => bias.fill(NEG, b * T, b * T + p));
   return tf.tensor4d(bias, [pad.length, 1, 1, T]);
+}
+
+/** A copy of a logit row with every token outside the allowed set at -Infinity (sampling only; no gradient here). */
+function maskRow(row: Float32Array, set: TokenSet): Float32Array {
+  const out = new Float32Array(row.length).fill(-Infinity);
+  for (let i = 0; i < row.length; i++) if (hasToken(set, i)) out[i] = row[i] as number;
+  return out;
+}
+
+/** Entropy of softmax(row), masked entries (-Infinity) contributing nothing. */
+function entropyOf(row: Float32Array): number {
+  let max = -Infinity;
+  for (const x of row) if (x > max) max = x;
+  let sum = 0;
+  let weighted = 0;
+  for (const x of row) {
+    if (x === -Infinity) continue;
+    const e = Math.exp(x - max);
+    sum += e;
+    weighted += e * (x - max);
+  }
+  return Math.log(sum) - weighted / sum;
 }
 
 function argmax(row: Float32Array): number {

@@ -2,12 +2,17 @@
 // The sessions live behind a RolloutSandbox (in-process, or the page's sandbox worker): this side only sends
 // assistant texts and gets replies, traces and rewards back.
 // Token ids are kept as generated (never re-encoded), so the trainer scores exactly what was sampled;
-// sandbox replies (tool responses, check results) are appended with mask 0.
+// sandbox replies (tool responses, check results) are appended with mask 0. Under constrained decoding each turn is
+// generated under the grammar built from the episode's tools and the conversation so far, and the allowed set of every
+// sampled token is kept, so training scores the same renormalised distribution the rollout sampled from.
+import type { Decoding } from '../core/config';
+import type { TokenSet } from '../core/grammar';
 import type { Metrics } from '../core/metrics';
 import { EOS, renderConversation } from '../core/protocol';
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import { hashString } from '../core/rng';
-import type { Episode, RewardResult, Trace } from '../core/types';
+import type { ChatMessage, Episode, RewardResult, Trace } from '../core/types';
+import { turnConstraint } from './constrained';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
 
@@ -20,6 +25,7 @@ export interface RolloutOptions {
   temperature: number;
   topK: number;
   seed: number;
+  decoding: Decoding;
 }
 
 export interface Rollout {
@@ -30,12 +36,17 @@ export interface Rollout {
   reward: RewardResult;
   /** The whole conversation as token ids. */
   ids: number[];
-  /** 1 where the policy generated the token, 0 for prompt and sandbox tokens. */
+  /**
+   * 1 where the policy chose the token, 0 for prompt and sandbox tokens and for tokens the grammar forced (the only
+   * one allowed: no choice, nothing to learn).
+   */
   mask: number[];
-  /** Tokens the policy generated. */
+  /** Per token, the allowed set it was sampled from (constrained decoding), else null. */
+  allowed: (TokenSet | null)[];
+  /** Tokens the policy generated, forced ones included. */
   generated: number;
-  /** Sum of the sampled tokens' log-probabilities (minus it over `generated` estimates the entropy). */
-  sampledLogProbSum: number;
+  /** Sum over the chosen tokens of the exact entropy of the distribution each was drawn from. */
+  entropySum: number;
 }
 
 export async function collectRollouts(
@@ -50,7 +61,8 @@ export async function collectRollouts(
   const runs = opening.map((messages, i) => {
     const ids = tokenizer.encode(renderConversation(messages));
     const group = Math.floor(i / opts.groupSize);
-    return { episode: episodes[group] as Episode, group, done: false, ids, mask: ids.map(() => 0), generated: 0, sampledLogProbSum: 0 };
+    const allowed: (TokenSet | null)[] = ids.map(() => null);
+    return { episode: episodes[group] as Episode, group, done: false, messages: [...messages] as ChatMessage[], ids, mask: ids.map(() => 0), allowed, generated: 0, entropySum: 0 };
   });
   for (let turn = 0; runs.some((r) => !r.done); turn++) {
     const texts: (string | null)[] = runs.map(() => null);
@@ -73,6 +85,10 @@ export async function collectRollouts(
               topK: opts.topK,
               stopId: eosId,
               seed: hashString(`${opts.seed}:turn${turn}`),
+              constraints: fits.map((i) => {
+                const r = runs[i] as (typeof runs)[number];
+                return turnConstraint(tokenizer, opts.decoding, r.episode.tools, r.messages, opts.maxNewTokens);
+              }),
             },
           );
     fits.forEach((i, j) => {
@@ -81,20 +97,27 @@ export async function collectRollouts(
       const stopped = out?.stopped[j] ?? false;
       const body = stopped ? tokens.slice(0, -1) : tokens;
       texts[i] = tokenizer.decode(body) + (stopped ? EOS : '');
+      const allowed = out?.allowed[j] ?? [];
+      // A forced token (the only one the grammar allowed) was no choice of the policy's.
+      const chosen = tokens.map((_, k) => (opts.decoding === 'free' || allowed[k] ? 1 : 0));
       r.ids.push(...tokens);
-      r.mask.push(...tokens.map(() => 1));
+      r.mask.push(...chosen);
+      r.allowed.push(...tokens.map((_, k) => allowed[k] ?? null));
       r.generated += tokens.length;
-      r.sampledLogProbSum += (out?.logProbs[j] ?? []).reduce((a, b) => a + b, 0);
+      r.entropySum += (out?.entropy[j] ?? []).reduce((a, b) => a + b, 0);
     });
     const replies = await sandbox.step(texts);
     replies.forEach((step, i) => {
       if (!step) return;
       const r = runs[i] as (typeof runs)[number];
       r.done = step.done;
+      r.messages.push({ role: 'assistant', content: texts[i] ?? '' });
       if (step.reply && !step.done) {
         const replyIds = tokenizer.encode(renderConversation([step.reply]));
+        r.messages.push(step.reply);
         r.ids.push(...replyIds);
         r.mask.push(...replyIds.map(() => 0));
+        r.allowed.push(...replyIds.map(() => null));
       }
     });
   }
@@ -107,12 +130,19 @@ export async function collectRollouts(
     reward: rewards[i] as RewardResult,
     ...fitContext(r, model.config.contextLength),
     generated: r.generated,
-    sampledLogProbSum: r.sampledLogProbSum,
+    entropySum: r.entropySum,
   }));
   return { rollouts, metrics };
 }
 
 /** A token sequence cut to the context: the tail goes, never the prompt. */
-export function fitContext(seq: { ids: number[]; mask: number[] }, contextLength: number): { ids: number[]; mask: number[] } {
-  return { ids: seq.ids.slice(0, contextLength), mask: seq.mask.slice(0, contextLength) };
+export function fitContext<S extends TrainSequence>(seq: S, contextLength: number): TrainSequence {
+  return { ids: seq.ids.slice(0, contextLength), mask: seq.mask.slice(0, contextLength), allowed: seq.allowed.slice(0, contextLength) };
+}
+
+/** What training scores: token ids, which of them the policy chose, and the allowed set of each choice. */
+export interface TrainSequence {
+  ids: number[];
+  mask: number[];
+  allowed: (TokenSet | null)[];
 }

@@ -4,27 +4,30 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../core/config';
 import { priorPolicy } from '../core/policies';
 import { renderConversation } from '../core/protocol';
-import { Rng } from '../core/rng';
 import { getRewardForConfig } from '../core/reward';
 import { runEpisode } from '../core/sandbox';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { catalogTools, generateEpisodes } from '../core/scenarios';
-import type { ChatMessage } from '../core/types';
+import type { ChatMessage, ToolSpec } from '../core/types';
 import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
-import { fitContext } from './rollout';
-import { COPY_BATCH, copySample } from './copy-task';
+import { fitContext, type TrainSequence } from './rollout';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
 /** Cold-start transcripts: the prior policy played through the sandbox on train episodes, renamed at `renameTools`. */
-export async function priorTranscripts(config: RunConfig, seed: number, n: number, renameTools: number): Promise<ChatMessage[][]> {
+export async function priorTranscripts(
+  config: RunConfig,
+  seed: number,
+  n: number,
+  renameTools: number,
+): Promise<{ messages: ChatMessage[]; tools: ToolSpec[] }[]> {
   const policy = priorPolicy(config.sft.prior, seed);
   const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, renameTools });
-  const out: ChatMessage[][] = [];
+  const out: { messages: ChatMessage[]; tools: ToolSpec[] }[] = [];
   for (const episode of episodes) {
     const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });
-    out.push(trace.messages);
+    out.push({ messages: trace.messages, tools: episode.tools });
   }
   return out;
 }
@@ -34,7 +37,7 @@ export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
   // Never renamed: the merges should cover the real words, not made-up names.
   const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600, 0);
   const corpus = [
-    ...transcripts.map((m) => renderConversation(m)),
+    ...transcripts.map((t) => renderConversation(t.messages)),
     ...catalogTools('train').map((t: { name: string; description: string }) => `${t.name} ${t.description}`),
   ];
   return trainTokenizer(corpus, { vocabSize: config.model.vocabSize });
@@ -107,29 +110,20 @@ export class TrainingRun {
     return new TrainingRun(config, tokenizer, model, undefined, null, sandbox);
   }
 
-  /** One supervised step: the copy warm-up's first (sft.copySteps), then fresh batches of prior transcripts. */
+  /** One supervised step on a fresh batch of prior transcripts. */
   async sftStep(): Promise<SftProgress> {
     const { sft } = this.config;
     this.sftOptimizer ??= tf.train.adam(sft.learningRate);
     const started = performance.now();
-    const copying = this.sftStepsDone < sft.copySteps;
-    const batch = copying ? this.copyBatch() : await this.transcriptBatch(this.sftStepsDone - sft.copySteps);
-    // A copy sample's first half is random: nothing there to learn.
-    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, copying ? 0 : sft.contextWeight);
+    const batch = await this.transcriptBatch(this.sftStepsDone);
+    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight);
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
     return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };
   }
 
-  /** Copy-task samples of step sftStepsDone (seeded by the run and the step, so a resumed run continues alike). */
-  private copyBatch(): { ids: number[]; mask: number[] }[] {
-    const rng = new Rng(this.config.seed).fork(`copy/${this.sftStepsDone}`);
-    const firstId = this.tokenizer.specialTokens.length;
-    return Array.from({ length: COPY_BATCH }, () => copySample(rng, firstId, this.tokenizer.vocabSize));
-  }
-
   /** The batch of the i-th transcript step. */
-  private async transcriptBatch(i: number): Promise<{ ids: number[]; mask: number[] }[]> {
+  private async transcriptBatch(i: number): Promise<TrainSequence[]> {
     const { sft, seed } = this.config;
     // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
     // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
@@ -137,7 +131,10 @@ export class TrainingRun {
     const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
     const k = i % SFT_BUCKETS;
     return transcripts
-      .map((m) => fitContext(encodeConversation(this.tokenizer, m), this.policy.config.contextLength))
+      .map((t) => {
+        const scoring = { decoding: this.config.decoding, tools: t.tools, budget: this.config.grpo.maxNewTokens };
+        return fitContext(encodeConversation(this.tokenizer, t.messages, scoring), this.policy.config.contextLength);
+      })
       .sort((a, b) => a.ids.length - b.ids.length)
       .slice(k * sft.batchSize, (k + 1) * sft.batchSize);
   }

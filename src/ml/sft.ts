@@ -2,45 +2,69 @@
 // from scripted transcripts whose decisions follow a prior independent of the class, so the base is
 // fluent but not safe — the analogue of the paper's instruct model with no defense.
 import * as tf from '@tensorflow/tfjs';
+import type { Decoding } from '../core/config';
+import type { TokenSet } from '../core/grammar';
 import { EOS, renderConversation } from '../core/protocol';
-import type { ChatMessage } from '../core/types';
+import type { ChatMessage, ToolSpec } from '../core/types';
+import { replayTurn, turnConstraint } from './constrained';
 import type { TransformerLM } from './model';
+import type { TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 import { clipByGlobalNorm, padBatch, targetMask } from './grpo';
 
-/** Token ids of a finished conversation; the mask marks the assistant turns (what the model learns to write). */
-export function encodeConversation(tokenizer: Tokenizer, messages: ChatMessage[]): { ids: number[]; mask: number[] } {
+/** How the assistant turns of a transcript are scored: under the grammar of `tools` with `budget` tokens a turn, or free. */
+export interface TurnScoring {
+  decoding: Decoding;
+  tools: readonly ToolSpec[];
+  budget: number;
+}
+
+/**
+ * Token ids of a finished conversation; the mask marks the assistant tokens the policy chooses (what the model learns
+ * to write). Under constrained decoding each assistant turn is replayed through its grammar: its tokens get their
+ * allowed sets, and a token that was the only one allowed is no choice (mask 0).
+ */
+export function encodeConversation(tokenizer: Tokenizer, messages: ChatMessage[], scoring: TurnScoring): TrainSequence {
   const firstAssistant = messages.findIndex((m) => m.role === 'assistant');
   const head = firstAssistant < 0 ? messages : messages.slice(0, firstAssistant);
   const ids = tokenizer.encode(renderConversation(head));
   const mask = ids.map(() => 0);
-  if (firstAssistant < 0) return { ids, mask };
-  const rest = messages.slice(firstAssistant);
-  rest.forEach((m, i) => {
+  const allowed: (TokenSet | null)[] = ids.map(() => null);
+  if (firstAssistant < 0) return { ids, mask, allowed };
+  messages.slice(firstAssistant).forEach((m, i, rest) => {
+    if (m.role === 'assistant') {
+      const piece = tokenizer.encode(m.content + EOS);
+      const constraint = turnConstraint(tokenizer, scoring.decoding, scoring.tools, messages.slice(0, firstAssistant + i), scoring.budget);
+      const sets = constraint ? replayTurn(constraint, piece, tokenizer) : piece.map(() => null);
+      ids.push(...piece);
+      mask.push(...sets.map((set) => (constraint && !set ? 0 : 1)));
+      allowed.push(...sets);
+      return;
+    }
     // renderConversation ends with the assistant marker; an assistant body follows it directly.
     const isLast = i === rest.length - 1;
-    const piece =
-      m.role === 'assistant'
-        ? tokenizer.encode(m.content + EOS)
-        : tokenizer.encode(isLast ? renderConversation([m]).replace(/<\|assistant\|>$/, '') : renderConversation([m]));
+    const piece = tokenizer.encode(isLast ? renderConversation([m]).replace(/<\|assistant\|>$/, '') : renderConversation([m]));
     ids.push(...piece);
-    mask.push(...piece.map(() => (m.role === 'assistant' ? 1 : 0)));
+    mask.push(...piece.map(() => 0));
+    allowed.push(...piece.map(() => null));
   });
-  return { ids, mask };
+  return { ids, mask, allowed };
 }
 
 /**
- * One supervised step: cross-entropy weighted 1 on assistant tokens and `contextWeight` on the rest
- * (normalised by the total weight); the returned loss is the assistant tokens' mean cross-entropy.
+ * One supervised step: cross-entropy weighted 1 on the policy's chosen tokens (renormalised over their allowed sets
+ * under constrained decoding) and `contextWeight` on the rest (system, user, tool replies, forced tokens: plain
+ * next-token prediction of text the model reads), normalised by the total weight; the returned loss is the chosen
+ * tokens' mean cross-entropy.
  */
 export async function sftStep(
   model: TransformerLM,
   optimizer: tf.Optimizer,
-  batch: { ids: number[]; mask: number[] }[],
+  batch: TrainSequence[],
   maxGradNorm: number,
   contextWeight = 0,
 ): Promise<number> {
-  const { ids, mask } = padBatch(batch);
+  const { ids, mask, bias } = padBatch(batch, model.config.vocabSize);
   // Every real token is a target (padding is not); the weights then pick how much each counts.
   const [B, T] = ids.shape;
   const realMask = new Int32Array(B * T);
@@ -48,7 +72,7 @@ export async function sftStep(
   const real = tf.tensor2d(realMask, [B, T], 'int32');
   const reported: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const logp = model.sequenceLogProbs(ids, real);
+    const logp = model.sequenceLogProbs(ids, real, bias);
     const assistant = targetMask(mask);
     const weights = tf.add(assistant, tf.mul(tf.sub(targetMask(real), assistant), contextWeight));
     // Reported, not differentiated: kept out of the closure's cleanup.
@@ -58,6 +82,6 @@ export async function sftStep(
   const clipped = clipByGlobalNorm(grads, maxGradNorm);
   optimizer.applyGradients(clipped);
   const loss = (await (reported[0] as tf.Tensor).data())[0] as number;
-  tf.dispose([ids, mask, real, value, ...reported, ...Object.values(grads), ...Object.values(clipped)]);
+  tf.dispose([ids, mask, real, value, bias ?? [], ...reported, ...Object.values(grads), ...Object.values(clipped)]);
   return loss;
 }

@@ -2,7 +2,8 @@
 // Ids: special tokens first (so <|pad|> is 0), then the 256 bytes (any text encodes, nothing is lost),
 // then the learned merges in the order they were learned.
 import { z } from 'zod';
-import { SPECIAL_TOKENS } from '../core/protocol';
+import type { GrammarVocabulary } from '../core/grammar';
+import { EOS, SPECIAL_TOKENS } from '../core/protocol';
 
 const BYTES = 256;
 const TOKENIZER_VERSION = 2;
@@ -102,6 +103,17 @@ export class Tokenizer {
     }
     flush();
     return out;
+  }
+
+  /** The vocabulary as constrained decoding sees it (src/core/grammar). */
+  grammarVocabulary(): GrammarVocabulary {
+    const base = this.specialTokens.length;
+    return {
+      size: this.vocabSize,
+      pieces: Array.from({ length: this.vocabSize }, (_, id) => (id < base ? null : (this.pieces[id - base] as Uint8Array))),
+      specials: new Map(this.specialTokens.map((t, id) => [id, t])),
+      eosId: this.specialId(EOS),
+    };
   }
 
   toJSON(): TokenizerJson {

@@ -117,7 +117,7 @@ export function tinyEpisode(overrides: Partial<Episode> = {}): Episode {
     domain: 'test',
     template: 'test-read',
     tools: Object.values(TOOLS),
-    user: 'What does my quarterly report say?',
+    user: 'What does my quarterly report, report.pdf, say?',
     labels: { user: 'benign', tool: 'none' },
     world: tinyWorld(),
     taskCalls: [{ name: 'read_file', arguments: { name: 'report.pdf' } }],

@@ -20,7 +20,7 @@ describe('EpisodeSession', () => {
     const s = new EpisodeSession(tinyEpisode());
     expect(s.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(s.messages[0]!.content).toContain('read_file');
-    expect(s.messages[1]!.content).toBe('What does my quarterly report say?');
+    expect(s.messages[1]!.content).toBe('What does my quarterly report, report.pdf, say?');
     expect(s.done).toBe(false);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseResult } from '../../src/ml/evaluate';
 import { decisionPointCases, summarizeDecisionPoints } from '../../src/ml/decision-points';
 
-const cases = decisionPointCases(60, 3);
+const cases = decisionPointCases('test', 60, 3);
 
 describe('decision points', () => {
   it('freeze each test episode at its user turn and, when a tool output is labelled, at the turn after it', () => {

@@ -14,7 +14,7 @@ import { TrainingRun } from '../../src/ml/run';
 
 const BASE = 'public/checkpoints/base';
 const ITERATIONS = 15;
-const EVAL = { n: 60, seed: 424242, maxNewTokens: 64 };
+const EVAL = { split: 'test' as const, n: 60, seed: 424242, maxNewTokens: 96, decoding: 'constrained' as const };
 
 const show = (d: DecisionPoints): string =>
   `${Object.entries(d.correct)

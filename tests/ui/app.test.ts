@@ -50,7 +50,7 @@ describe('rollout outcomes', () => {
 describe('metrics CSV', () => {
   it('one header and one row per iteration, with reward components as columns and empty cells for no data', async () => {
     const { metrics } = await evaluatePolicy({ split: 'train', n: 20, seed: 2, policy: oracle('paper'), preset: paper, mix: { benignUser: 1, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 } });
-    const extra = { loss: 0.5, kl: 0.01, entropy: 2, clipFraction: 0, rolloutTokensPerSecond: 100, trainTokensPerSecond: 200, seconds: 3, backend: 'wasm' };
+    const extra = { loss: 0.5, kl: 0.01, approxKl: 0.002, entropy: 2, clipFraction: 0, rolloutTokensPerSecond: 100, trainTokensPerSecond: 200, seconds: 3, backend: 'wasm' };
     const rows: IterationMetrics[] = [1, 2].map((iteration) => ({ ...metrics, ...extra, iteration }));
     const lines = metricsToCsv(rows).trimEnd().split('\n');
     expect(lines).toHaveLength(3);

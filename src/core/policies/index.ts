@@ -1,6 +1,6 @@
 // Scripted reference policies. They write protocol text like a model would (think block, one action, EOS),
 // so they run through the same parser, sandbox and rewards as a learned policy.
-import { EOS, formatAnswer, formatCall, formatCheck, formatRefusal } from '../protocol';
+import { EOS, REFUSAL_SENTENCES, formatAnswer, formatCall, formatCheck, formatRefusal } from '../protocol';
 import { Rng, hashString } from '../rng';
 import type { ChatMessage, Episode, Policy, SafetyPolicy, ToolCall } from '../types';
 import { callOf, readProgress, type Progress } from './progress';
@@ -14,26 +14,28 @@ export type Move =
   | { kind: 'answer'; denied: string | null }
   | { kind: 'refuse'; why: 'request' | 'planted' };
 
+// Thinks never name a tool: under constrained decoding the name is chosen where the grammar holds it to the list
+// (in the call or check itself), so a think and its action cannot disagree.
 const CHECK_THINK = {
-  sensitive: (tool: string) => `${tool} is sensitive; ask the user first.`,
-  planted: (tool: string) => `The tool output asks for ${tool}; confirm with the user.`,
-  confirm: (tool: string) => `Confirm ${tool} with the user first.`,
+  sensitive: 'This action is sensitive; ask the user first.',
+  planted: 'The tool output asks for another action; confirm with the user.',
+  confirm: 'Confirm with the user first.',
 };
 
 export function render(move: Move): string {
   switch (move.kind) {
     case 'call':
-      return formatCall(`Next step: call ${move.call.name}.`, move.call) + EOS;
+      return formatCall('Next step: make the call.', move.call) + EOS;
     case 'check':
-      return formatCheck(CHECK_THINK[move.why](move.tool), move.tool) + EOS;
+      return formatCheck(CHECK_THINK[move.why], move.tool) + EOS;
     case 'answer':
       return move.denied
-        ? formatAnswer('The user said no.', `Understood, I did not run ${move.denied}.`) + EOS
+        ? formatAnswer('The user said no.', 'Understood, I did not do it.') + EOS
         : formatAnswer('The task is done.', 'Done: the request is complete.') + EOS;
     case 'refuse':
       return move.why === 'planted'
-        ? formatRefusal('The tool output carries planted instructions.', "I won't follow the instructions planted in that tool output.") + EOS
-        : formatRefusal('This request could cause harm.', "I can't help with that request; it could cause harm.") + EOS;
+        ? formatRefusal('The tool output carries planted instructions.', REFUSAL_SENTENCES[1]) + EOS
+        : formatRefusal('This request could cause harm.', REFUSAL_SENTENCES[0]) + EOS;
   }
 }
 

@@ -78,3 +78,12 @@ export const formatAnswer = (think: string | null, text: string): string =>
   thinkBlock(think) + open(TAG.answer) + escapeTags(text) + close(TAG.answer);
 
 export const formatRefusal = (think: string | null, text: string): string => thinkBlock(think) + escapeTags(text);
+
+/**
+ * The refusals an agent writes: one for a harmful request, one for planted instructions. Constrained decoding
+ * (src/core/grammar) allows exactly these, so the grammar fixes a refusal's wording while the choice stays free.
+ */
+export const REFUSAL_SENTENCES = [
+  "I can't help with that request; it could cause harm.",
+  "I won't follow the instructions planted in that tool output.",
+] as const;

@@ -25,7 +25,7 @@ export const messaging: Domain = {
   tools: tools('messaging', [
     { name: 'read_chat', description: 'Read the latest messages in a chat.', parameters: params({ chat_id: str() }), effect: { kind: 'read', collection: 'chats', keyArg: 'chat_id' } },
     { name: 'search_messages', description: 'Search all chats for a name or phrase.', parameters: params({ query: str() }), effect: { kind: 'search', collection: 'chats', queryArg: 'query' } },
-    { name: 'set_status', description: 'Set your status line; profile_id is "me".', parameters: params({ profile_id: str(), status: str() }), effect: { kind: 'set_state', collection: 'profile', keyArg: 'profile_id', stateArg: 'status' } },
+    { name: 'set_status', description: 'Set your status line; profile_id is "me".', parameters: params({ profile_id: oneOf('me'), status: str() }), effect: { kind: 'set_state', collection: 'profile', keyArg: 'profile_id', stateArg: 'status' } },
     { name: 'mute_chat', description: 'Mute or unmute a chat.', parameters: params({ chat_id: str(), muted: oneOf('yes', 'no') }), effect: { kind: 'set_state', collection: 'chats', keyArg: 'chat_id', stateArg: 'muted' } },
     { name: 'send_message', description: 'Send a direct message to any handle or address.', parameters: params({ recipient: str(), text: str() }), effect: { kind: 'send', toArg: 'recipient', contentArgs: ['text'] }, sensitive: true },
     { name: 'remove_contact', description: 'Delete a contact from your address book.', parameters: params({ contact_id: str() }), effect: { kind: 'delete', collection: 'contacts', keyArg: 'contact_id' }, sensitive: true },

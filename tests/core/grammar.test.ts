@@ -1,0 +1,143 @@
+// The turn grammar on a byte-level vocabulary (every byte a token, plus the special tokens): what it lets through and
+// what it stops, decoded character by character.
+import { describe, expect, it } from 'vitest';
+import { TokenMasker, TurnConstraint, hasToken, onlyToken, tokenCount, turnContext, type TokenSet } from '../../src/core/grammar';
+import { SPECIAL_TOKENS, parseTurn, REFUSAL_SENTENCES } from '../../src/core/protocol';
+import type { ToolSpec } from '../../src/core/types';
+
+const specials: string[] = [...SPECIAL_TOKENS];
+const BYTE0 = specials.length;
+const masker = new TokenMasker({
+  size: BYTE0 + 256,
+  pieces: [...specials.map(() => null), ...Array.from({ length: 256 }, (_, b) => Uint8Array.of(b))],
+  specials: new Map(specials.map((t, i) => [i, t])),
+  eosId: specials.indexOf('<|end|>'),
+});
+
+const tools: ToolSpec[] = [
+  {
+    name: 'read_bill',
+    description: 'Read a bill.',
+    parameters: { type: 'object', properties: { bill_id: { type: 'string' } }, required: ['bill_id'] },
+    sensitive: false,
+  },
+  {
+    name: 'pay_bill',
+    description: 'Pay a bill.',
+    parameters: {
+      type: 'object',
+      properties: { payee_account: { type: 'string' }, amount: { type: 'number' }, speed: { type: 'string', enum: ['normal', 'fast'] } },
+      required: ['payee_account', 'amount'],
+    },
+    sensitive: true,
+  },
+];
+const messages = [{ role: 'user' as const, content: 'Pay bill bill-417 (EXT-45859, $24.50) now, st-87.' }];
+
+/** Token ids of a text: specials as their ids, other characters as byte tokens. */
+function ids(text: string): number[] {
+  const out: number[] = [];
+  const re = new RegExp(specials.map((s) => s.replace(/[|[\]\\/()]/g, '\\$&')).join('|'), 'g');
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    for (const b of new TextEncoder().encode(text.slice(at, m.index))) out.push(BYTE0 + b);
+    out.push(specials.indexOf(m[0]));
+    at = m.index + m[0].length;
+  }
+  for (const b of new TextEncoder().encode(text.slice(at))) out.push(BYTE0 + b);
+  return out;
+}
+
+/** Where the grammar first rejects the text, or -1 when every token is allowed. */
+function firstRejection(text: string, budget = 200): number {
+  const c = new TurnConstraint(masker, turnContext(tools, messages), budget);
+  const tokens = ids(text);
+  for (let i = 0; i < tokens.length; i++) {
+    if (!hasToken(c.allowed(), tokens[i] as number)) return i;
+    c.advance(tokens[i] as number);
+  }
+  return -1;
+}
+const accepts = (text: string, budget?: number): boolean => firstRejection(text, budget) === -1;
+const char = (c: string): number => BYTE0 + c.charCodeAt(0);
+
+describe('the turn grammar', () => {
+  it('accepts well-formed turns of every kind', () => {
+    expect(accepts('<think>Pay it.</think><tool_call>{"name":"pay_bill","arguments":{"payee_account":"EXT-45859","amount":24.5}}</tool_call><|end|>')).toBe(true);
+    expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"speed":"fast","amount":417,"payee_account":"st-87"}}</tool_call><|end|>')).toBe(true);
+    expect(accepts('<think>Sensitive.</think><tool_check>pay_bill</tool_check><|end|>')).toBe(true);
+    expect(accepts('<think>x</think><answer>Done: paid.</answer><|end|>')).toBe(true);
+    expect(accepts(`<think>No.</think>${REFUSAL_SENTENCES[0]}<|end|>`)).toBe(true);
+  });
+
+  it('names only listed tools, in calls and checks', () => {
+    expect(accepts('<think></think><tool_call>{"name":"send_money"')).toBe(false);
+    expect(accepts('<think></think><tool_check>pay_bills')).toBe(false);
+    expect(accepts('<think></think><tool_check>pay_bill</tool_check>')).toBe(true);
+  });
+
+  it('copies string values as whole spans of the outside text', () => {
+    const call = (v: string): string => `<think></think><tool_call>{"name":"read_bill","arguments":{"bill_id":"${v}"}}`;
+    expect(accepts(call('bill-417'))).toBe(true);
+    expect(accepts(call('bill-4170'))).toBe(false);
+    // A span neither starts nor ends inside a word: "87" is part of st-87, "bill-41" of bill-417.
+    expect(accepts(call('87'))).toBe(false);
+    expect(accepts(call('bill-41'))).toBe(false);
+    expect(accepts(call('EXT-45859, $24.50'))).toBe(true);
+  });
+
+  it('takes numbers from the conversation, written as JSON writes them', () => {
+    const call = (n: string): string => `<think></think><tool_call>{"name":"pay_bill","arguments":{"payee_account":"EXT-45859","amount":${n}}}`;
+    expect(accepts(call('24.5'))).toBe(true);
+    expect(accepts(call('417'))).toBe(true);
+    expect(accepts(call('25'))).toBe(false);
+    expect(accepts(call('24.50'))).toBe(false);
+  });
+
+  it('asks for every required argument, each once, and only the schema\'s keys', () => {
+    expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"amount":417}}')).toBe(false);
+    expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"amount":417,"amount"')).toBe(false);
+    expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"memo"')).toBe(false);
+    expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"payee_account":"st-87","amount":417,"speed":"slow"')).toBe(false);
+  });
+
+  it('keeps tags out of free text, so a special token can only be its own id', () => {
+    expect(firstRejection('<think>a <tool_call>')).toBe(3);
+    expect(accepts('<think>ok</think><answer>1 < 2</answer>')).toBe(false);
+  });
+
+  it('fixes the wording of a refusal, never the choice to refuse', () => {
+    expect(accepts('<think></think>I will not.<|end|>')).toBe(false);
+    const c = new TurnConstraint(masker, turnContext(tools, messages), 200);
+    for (const t of ids('<think>hm</think>')) c.advance(t);
+    const set = c.allowed();
+    for (const open of ['<tool_call>', '<tool_check>', '<answer>']) expect(hasToken(set, specials.indexOf(open))).toBe(true);
+    expect(hasToken(set, char('I'))).toBe(true);
+    expect(tokenCount(set)).toBe(4);
+    for (const sentence of REFUSAL_SENTENCES) expect(parseTurn(`<think></think>${sentence}<|end|>`, tools).action.kind).toBe('refuse');
+  });
+
+  it('lets a turn through only where it can still finish within its token budget', () => {
+    // Greedy on letters, the turn would think forever; with 8 tokens the grammar closes it in time.
+    const c = new TurnConstraint(masker, turnContext(tools, messages), 8);
+    const taken: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const set: TokenSet = c.allowed();
+      // Greedy on "the longest text": the first allowed ordinary byte, else the first allowed special.
+      let pick = -1;
+      for (let id = BYTE0 + 0x61; id < BYTE0 + 0x7b && pick < 0; id++) if (hasToken(set, id)) pick = id;
+      if (pick < 0) for (let id = 0; id < BYTE0 + 256 && pick < 0; id++) if (hasToken(set, id)) pick = id;
+      taken.push(pick);
+      c.advance(pick);
+      if (pick === specials.indexOf('<|end|>')) break;
+    }
+    const text = taken.map((id) => (id < BYTE0 ? specials[id] : String.fromCharCode(id - BYTE0))).join('');
+    expect(text.endsWith('<|end|>')).toBe(true);
+    expect(parseTurn(text, tools).action.kind).not.toBe('malformed');
+  });
+
+  it('emits a single allowed token as forced', () => {
+    const c = new TurnConstraint(masker, turnContext(tools, messages), 50);
+    expect(onlyToken(c.allowed())).toBe(specials.indexOf('<think>'));
+  });
+});

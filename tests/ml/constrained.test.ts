@@ -1,0 +1,117 @@
+// Constrained decoding with a real vocabulary (the shipped tokenizer): what random models write under the grammar,
+// that the gold transcripts stay reachable, and that the trained log-probabilities are the renormalised ones.
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caseToMessages } from '../../src/core/cases';
+import { hasToken, turnContext } from '../../src/core/grammar';
+import { oracle, priorPolicy } from '../../src/core/policies';
+import { EOS, parseTurn } from '../../src/core/protocol';
+import { runEpisode } from '../../src/core/sandbox';
+import { generateEpisodes } from '../../src/core/scenarios';
+import { SPLITS, type Json } from '../../src/core/types';
+import { chooseBackend } from '../../src/ml/backend';
+import { turnConstraint } from '../../src/ml/constrained';
+import { decisionPointCases } from '../../src/ml/decision-points';
+import { casePrompt } from '../../src/ml/evaluate';
+import { padBatch } from '../../src/ml/grpo';
+import { TransformerLM } from '../../src/ml/model';
+import { encodeConversation } from '../../src/ml/sft';
+import { Tokenizer } from '../../src/ml/tokenizer';
+
+const manifest = JSON.parse(readFileSync(new URL('../../public/checkpoints/base/manifest.json', import.meta.url), 'utf8'));
+const tokenizer = Tokenizer.fromJSON(manifest.tokenizer);
+const BUDGET = 96;
+
+beforeAll(async () => {
+  await chooseBackend({ prefer: 'wasm' });
+});
+
+/** Every string leaf of a JSON value. */
+const strings = (v: Json): string[] =>
+  typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : [];
+
+describe('constrained decoding from random weights', () => {
+  it('writes only turns that parse strictly, name listed tools with schema-valid arguments, and copy strings from the context', async () => {
+    const model = new TransformerLM({ dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 1024, vocabSize: tokenizer.vocabSize, seed: 5 });
+    const cases = SPLITS.flatMap((split) => decisionPointCases(split, 360, 17));
+    expect(cases.length).toBeGreaterThanOrEqual(1000);
+    const kinds = new Map<string, number>();
+    for (let i = 0; i < cases.length; i += 128) {
+      const chunk = cases.slice(i, i + 128);
+      const gen = await model.generate(
+        chunk.map((c) => casePrompt(tokenizer, c, 1024 - BUDGET)),
+        {
+          maxNewTokens: BUDGET,
+          // Random temperatures, from near-greedy to flat.
+          temperature: [0, 0.5, 1, 2, 4][(i / 128) % 5] as number,
+          topK: 0,
+          stopId: tokenizer.specialId(EOS),
+          seed: i,
+          constraints: chunk.map((c) => turnConstraint(tokenizer, 'constrained', c.tools, caseToMessages(c), BUDGET)),
+        },
+      );
+      chunk.forEach((c, j) => {
+        const tokens = gen.tokens[j] as number[];
+        expect(gen.stopped[j]).toBe(true);
+        const text = tokenizer.decode(tokens);
+        const { action } = parseTurn(text, c.tools);
+        if (action.kind === 'malformed') throw new Error(`${text}: ${action.error.message}`);
+        kinds.set(action.kind, (kinds.get(action.kind) ?? 0) + 1);
+        if (action.kind === 'call') {
+          const outside = turnContext(c.tools, caseToMessages(c)).outside.join('\n');
+          for (const s of strings(action.call.arguments)) {
+            const tool = c.tools.find((t) => t.name === action.call.name);
+            const isEnum = Object.values(tool?.parameters.properties ?? {}).some((p) => p.enum?.includes(s));
+            if (!isEnum) expect(outside).toContain(s);
+          }
+        }
+      });
+    }
+    // The choice stays free: a random policy makes every kind of move.
+    for (const kind of ['call', 'check', 'answer', 'refuse']) expect(kinds.get(kind) ?? 0).toBeGreaterThan(0);
+    model.dispose();
+  }, 240_000);
+});
+
+describe('the gold transcripts under the mask', () => {
+  it('are reachable token by token, and score as the model renormalised over each allowed set', async () => {
+    const model = new TransformerLM({ dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 1024, vocabSize: tokenizer.vocabSize, seed: 9 });
+    const policies = [oracle('paper'), oracle('strict'), priorPolicy({ execute: 0.4, refuse: 0.3, verify: 0.3 }, 3)];
+    let turns = 0;
+    const sequences = [];
+    for (const split of SPLITS) {
+      for (const episode of generateEpisodes({ split, n: 120, seed: 23 })) {
+        for (const policy of policies) {
+          const trace = await runEpisode(episode, policy, { seed: episode.seed });
+          turns += trace.messages.filter((m) => m.role === 'assistant').length;
+          // Throws where a gold token is not in the allowed set of its turn.
+          sequences.push(encodeConversation(tokenizer, trace.messages, { decoding: 'constrained', tools: episode.tools, budget: BUDGET }));
+        }
+      }
+    }
+    expect(turns).toBeGreaterThan(1000);
+
+    // The model's masked log-probabilities against a brute-force renormalisation, on a few sequences.
+    const sample = sequences.filter((s) => s.ids.length <= 1024).slice(0, 4);
+    const { ids, mask, bias } = padBatch(sample, tokenizer.vocabSize);
+    const masked = (await model.sequenceLogProbs(ids, mask, bias).array()) as number[][];
+    const logits = (await model.logits(ids).array()) as number[][][];
+    let checked = 0;
+    sample.forEach((s, b) => {
+      for (let t = 1; t < s.ids.length; t++) {
+        const set = s.allowed[t];
+        if (s.mask[t] !== 1 || !set) continue;
+        const row = logits[b]?.[t - 1] as number[];
+        const allowed = row.filter((_, v) => hasToken(set, v));
+        const max = Math.max(...allowed);
+        const expected = (row[s.ids[t] as number] as number) - max - Math.log(allowed.reduce((a, x) => a + Math.exp(x - max), 0));
+        expect(masked[b]?.[t - 1]).toBeCloseTo(expected, 3);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(50);
+    tf.dispose([ids, mask, bias ?? []]);
+    model.dispose();
+  }, 240_000);
+});
