@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../core/config';
 import { priorPolicy } from '../core/policies';
 import { renderConversation } from '../core/protocol';
-import { Rng } from '../core/rng';
 import { getRewardForConfig } from '../core/reward';
 import { runEpisode } from '../core/sandbox';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
@@ -13,14 +12,13 @@ import type { ChatMessage } from '../core/types';
 import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
 import { fitContext } from './rollout';
-import { COPY_BATCH, copySample } from './copy-task';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
-/** Cold-start transcripts: the prior policy played through the sandbox on train episodes, renamed at `renameTools`. */
-export async function priorTranscripts(config: RunConfig, seed: number, n: number, renameTools: number): Promise<ChatMessage[][]> {
+/** Cold-start transcripts: the prior policy played through the sandbox on train episodes. */
+export async function priorTranscripts(config: RunConfig, seed: number, n: number): Promise<ChatMessage[][]> {
   const policy = priorPolicy(config.sft.prior, seed);
-  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, renameTools });
+  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix });
   const out: ChatMessage[][] = [];
   for (const episode of episodes) {
     const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });
@@ -31,8 +29,7 @@ export async function priorTranscripts(config: RunConfig, seed: number, n: numbe
 
 /** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
 export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
-  // Never renamed: the merges should cover the real words, not made-up names.
-  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600, 0);
+  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600);
   const corpus = [
     ...transcripts.map((m) => renderConversation(m)),
     ...catalogTools('train').map((t: { name: string; description: string }) => `${t.name} ${t.description}`),
@@ -56,7 +53,6 @@ export function trainEpisodes(config: RunConfig): EpisodeSource {
       n: config.grpo.episodesPerIteration,
       seed: config.seed * 100_003 + iteration,
       mix: config.mix,
-      renameTools: config.renameTools,
     });
 }
 
@@ -107,25 +103,16 @@ export class TrainingRun {
     return new TrainingRun(config, tokenizer, model, undefined, null, sandbox);
   }
 
-  /** One supervised step: the copy warm-up's first (sft.copySteps), then fresh batches of prior transcripts. */
+  /** One supervised step on a fresh batch of prior transcripts. */
   async sftStep(): Promise<SftProgress> {
     const { sft } = this.config;
     this.sftOptimizer ??= tf.train.adam(sft.learningRate);
     const started = performance.now();
-    const copying = this.sftStepsDone < sft.copySteps;
-    const batch = copying ? this.copyBatch() : await this.transcriptBatch(this.sftStepsDone - sft.copySteps);
-    // A copy sample's first half is random: nothing there to learn.
-    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, copying ? 0 : sft.contextWeight);
+    const batch = await this.transcriptBatch(this.sftStepsDone);
+    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight);
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
     return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };
-  }
-
-  /** Copy-task samples of step sftStepsDone (seeded by the run and the step, so a resumed run continues alike). */
-  private copyBatch(): { ids: number[]; mask: number[] }[] {
-    const rng = new Rng(this.config.seed).fork(`copy/${this.sftStepsDone}`);
-    const firstId = this.tokenizer.specialTokens.length;
-    return Array.from({ length: COPY_BATCH }, () => copySample(rng, firstId, this.tokenizer.vocabSize));
   }
 
   /** The batch of the i-th transcript step. */
@@ -134,7 +121,7 @@ export class TrainingRun {
     // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
     // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
     const round = Math.floor(i / SFT_BUCKETS);
-    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
     const k = i % SFT_BUCKETS;
     return transcripts
       .map((m) => fitContext(encodeConversation(this.tokenizer, m), this.policy.config.contextLength))

@@ -7,7 +7,6 @@ import type { CatalogTool, Episode, Injection, Labels, Split, ToolCall, WorldSta
 import { DOMAINS } from './domains';
 import { fill, type Ctx, type Domain, type Slots } from './framework';
 import { INJECTION_STYLES, plantInjection } from './injections';
-import { renameTools } from './rename';
 import { makeContacts, makeOwner } from './vocab';
 
 /** Weights of the six episode kinds (a missing kind weighs 0). */
@@ -54,17 +53,11 @@ export interface GenerateOptions {
   split: Split;
   seed: number;
   mix?: ScenarioMix;
-  /** Probability that an episode shows its tools under fresh names (see rename.ts); train split only. Default 0. */
-  renameTools?: number;
 }
 
-function checkOptions(split: unknown, seed: unknown, rename: unknown): void {
+function checkOptions(split: unknown, seed: unknown): void {
   if (split !== 'train' && split !== 'test') throw new Error(`split must be 'train' or 'test', got ${JSON.stringify(split)}`);
   if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${JSON.stringify(seed)}`);
-  if (rename === undefined) return;
-  if (typeof rename !== 'number' || !(rename >= 0 && rename <= 1)) throw new Error(`renameTools must be a number in [0, 1], got ${JSON.stringify(rename)}`);
-  // Test episodes keep the catalog's names: they measure whether reading the tool list carries over to unseen tools.
-  if (rename > 0 && split !== 'train') throw new Error(`renameTools is for the train split only, got ${rename} for '${split}'`);
 }
 
 /** Kinds in the mix's proportions along a golden-ratio sequence: close to exact shares in any window, still index-addressable. */
@@ -123,7 +116,7 @@ const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.argum
 /** One episode, addressed by index: the same arguments always give the same episode. */
 export function generateEpisode(opts: GenerateOptions & { index: number }): Episode {
   const { split, seed, index } = opts;
-  checkOptions(split, seed, opts.renameTools);
+  checkOptions(split, seed);
   if (!Number.isInteger(index) || index < 0) throw new Error(`index must be an integer >= 0, got ${JSON.stringify(index)}`);
   const weights = opts.mix === undefined ? DEFAULT_MIX : parseMix(opts.mix);
   const kind = kindAt(weights, seed, split, index);
@@ -202,7 +195,7 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
     ...distractors.slice(0, Math.max(0, count - needed.size)),
   ];
 
-  const episode: Episode = {
+  return {
     id: `${split}-${seed}-${index}`,
     split,
     seed: rng.int(0, 2 ** 31 - 1),
@@ -217,23 +210,19 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
     injection,
     sensitiveTools,
   };
-  if (!opts.renameTools) return episode;
-  // A generator of its own, so the episode above is the same whatever share of episodes is renamed.
-  const renameRng = new Rng(seed).fork(`rename/${split}/${index}`);
-  return renameRng.bool(opts.renameTools) ? renameTools(episode, renameRng) : episode;
 }
 
 function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
   return [...new Set(calls.map((c) => c.name).filter((n) => domain.tools.find((t) => t.name === n)?.sensitive))];
 }
 
-/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix, renameTools }). */
+/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix }). */
 export function generateEpisodes(opts: GenerateOptions & { n: number }): Episode[] {
   const { split, seed, n, mix } = opts;
-  checkOptions(split, seed, opts.renameTools);
+  checkOptions(split, seed);
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be an integer >= 0, got ${JSON.stringify(n)}`);
   const weights = mix === undefined ? undefined : parseMix(mix);
-  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights, renameTools: opts.renameTools }));
+  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights }));
 }
 
 /** The catalog: every tool of every domain, or one split's. */

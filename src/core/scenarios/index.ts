@@ -13,5 +13,4 @@ export {
   type GenerateOptions,
 } from './generate';
 export { INJECTION_STYLES, type InjectionStyle } from './injections';
-export { renameTools } from './rename';
 export type { Domain, UserIntent, ReadIntent, ChainIntent, Goal, Target } from './framework';
