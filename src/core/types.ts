@@ -17,7 +17,14 @@ export interface Labels {
   tool: ToolClass;
 }
 
-export type Split = 'train' | 'test';
+/**
+ * Which episodes: train (what the trainer sees), dev (the training catalog's tools with held-out phrasings, planted-
+ * instruction wrappers, ids and worlds: in-distribution evaluation), test (held-out tools: unseen-tool evaluation).
+ */
+export type Split = 'train' | 'dev' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'dev', 'test'];
+/** A catalog tool is a training tool (train and dev episodes show it) or a held-out one (test episodes only). */
+export type ToolSplit = 'train' | 'test';
 
 /** A JSON value, as tool arguments and results carry them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -129,7 +136,7 @@ export interface CatalogTool extends ToolSpec {
   domain: string;
   effect: ToolEffect;
   /** Tools held out of training: appear only in the test split. */
-  split: Split;
+  split: ToolSplit;
 }
 
 // ---------------------------------------------------------------- episodes
