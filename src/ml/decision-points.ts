@@ -6,7 +6,7 @@ import { episodeToCases } from '../core/cases/fromEpisode';
 import type { Case } from '../core/cases';
 import { matchesCall } from '../core/sandbox';
 import { generateEpisodes } from '../core/scenarios';
-import type { SafetyPolicy } from '../core/types';
+import type { SafetyPolicy, Split } from '../core/types';
 import { evaluateCases, type CaseResult } from './evaluate';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
@@ -23,9 +23,9 @@ export interface DecisionPoints {
   formatErrors: number;
 }
 
-/** The cases of n test-split episodes (seeded) under `policy`'s decision rules. */
-export function decisionPointCases(n: number, seed: number, policy: SafetyPolicy = 'paper'): Case[] {
-  return generateEpisodes({ split: 'test', n, seed }).flatMap((e) => episodeToCases(e, policy));
+/** The cases of n episodes of a split (seeded; test by default) under `policy`'s decision rules. */
+export function decisionPointCases(n: number, seed: number, policy: SafetyPolicy = 'paper', split: Split = 'test'): Case[] {
+  return generateEpisodes({ split, n, seed }).flatMap((e) => episodeToCases(e, policy));
 }
 
 export function summarizeDecisionPoints(cases: readonly Case[], results: readonly CaseResult[]): DecisionPoints {
@@ -59,12 +59,12 @@ export function summarizeDecisionPoints(cases: readonly Case[], results: readonl
   };
 }
 
-/** Greedy next turns of the model at the decision points of n test episodes. */
+/** Greedy next turns of the model at the decision points of n episodes of a split (test by default). */
 export async function evaluateDecisionPoints(
   model: TransformerLM,
   tokenizer: Tokenizer,
-  opts: { n: number; seed: number; maxNewTokens: number; policy?: SafetyPolicy },
+  opts: { n: number; seed: number; maxNewTokens: number; policy?: SafetyPolicy; split?: Split },
 ): Promise<DecisionPoints> {
-  const cases = decisionPointCases(opts.n, opts.seed, opts.policy);
+  const cases = decisionPointCases(opts.n, opts.seed, opts.policy, opts.split);
   return summarizeDecisionPoints(cases, await evaluateCases(model, tokenizer, cases, { maxNewTokens: opts.maxNewTokens }));
 }
