@@ -62,7 +62,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   });
   const sources = (['cases', 'suite', 'split', 'transcripts'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length !== 1) {
-    throw new UsageError('eval needs exactly one of --cases FILE, --suite NAME, --split train|test or --transcripts FILE');
+    throw new UsageError('eval needs exactly one of --cases FILE, --suite NAME, --split train|dev|test or --transcripts FILE');
   }
   if (flags.transcripts !== undefined) return evalTranscripts(String(flags.transcripts), flags);
   const onCases = flags.split === undefined;
@@ -197,10 +197,10 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
       episode = e;
     } else {
       const { split, seed, index } = item;
-      if ((split !== 'train' && split !== 'test') || !Number.isSafeInteger(seed) || !Number.isSafeInteger(index) || (index as number) < 0) {
-        return fail('give "episode", or "split" (train|test), "seed" and "index" (integers)');
+      if (!SPLITS.includes(split as Split) || !Number.isSafeInteger(seed) || !Number.isSafeInteger(index) || (index as number) < 0) {
+        return fail('give "episode", or "split" (train|dev|test), "seed" and "index" (integers)');
       }
-      episode = episodeAt(split, seed as number, index as number);
+      episode = episodeAt(split as Split, seed as number, index as number);
     }
     let transcript: Parameters<typeof replayTranscript>[1];
     if (typeof item.transcript === 'string') transcript = item.transcript;

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseRewardSpec, presetSpec, pythonRewardModule, trlRow, verlRow, type RewardSpec } from '../core/export';
 import { generateEpisodes } from '../core/scenarios';
-import type { Split } from '../core/types';
+import { SPLITS, type Split } from '../core/types';
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
 
 async function rewardSpec(value: string): Promise<RewardSpec> {
@@ -40,7 +40,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
     'p-yes': { type: 'string', default: '0.5' },
   });
   const format = oneOf('format', flags.format, ['verl', 'trl'] as const);
-  const split = oneOf<Split>('split', flags.split, ['train', 'test']);
+  const split = oneOf<Split>('split', flags.split, SPLITS);
   const n = intFlag('n', flags.n, 1);
   const seed = intFlag('seed', flags.seed);
   const out = requiredString('out', flags.out);

@@ -11,22 +11,22 @@ import { trainCommand } from './train';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   scenarios: {
     run: scenariosCommand,
-    help: 'scenarios --split train|test --n N --seed S [--format episodes|cases] [--policy paper|strict]',
+    help: 'scenarios --split train|dev|test --n N --seed S [--format episodes|cases] [--policy paper|strict]',
   },
   score: {
     run: scoreCommand,
-    help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|test --n N --seed S [--p-yes P] [--max-turns T]',
+    help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|dev|test --n N --seed S [--p-yes P] [--max-turns T]',
   },
   train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--backend wasm|cpu]' },
   eval: {
     run: evalCommand,
     help:
-      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] | eval --checkpoint DIR --split train|test [--n N] [--reward R] | eval --transcripts FILE [--reward R] [--out FILE]; [--backend wasm|cpu]',
+      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] | eval --checkpoint DIR --split train|dev|test [--n N] [--reward R] | eval --transcripts FILE [--reward R] [--out FILE]; [--backend wasm|cpu]',
   },
   bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu]' },
   export: {
     run: exportCommand,
-    help: 'export --format verl|trl --split train|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P]',
+    help: 'export --format verl|trl --split train|dev|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P]',
   },
 };
 

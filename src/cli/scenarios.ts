@@ -1,7 +1,7 @@
 import { episodeToCases } from '../core/cases/fromEpisode';
 import { serializeCase } from '../core/cases';
 import { generateEpisodes } from '../core/scenarios';
-import type { SafetyPolicy, Split } from '../core/types';
+import { SPLITS, type SafetyPolicy, type Split } from '../core/types';
 import { intFlag, oneOf, parseFlags } from './args';
 
 export async function scenariosCommand(argv: string[]): Promise<void> {
@@ -12,7 +12,7 @@ export async function scenariosCommand(argv: string[]): Promise<void> {
     format: { type: 'string', default: 'episodes' },
     policy: { type: 'string', default: 'paper' },
   });
-  const split = oneOf<Split>('split', flags.split, ['train', 'test']);
+  const split = oneOf<Split>('split', flags.split, SPLITS);
   const n = intFlag('n', flags.n, 1);
   const seed = intFlag('seed', flags.seed);
   const format = oneOf('format', flags.format, ['episodes', 'cases'] as const);

@@ -1,7 +1,7 @@
 import { evaluatePolicy } from '../core/evaluate';
 import { referencePolicy, REFERENCE_POLICIES, type ReferencePolicyName } from '../core/policies';
 import { PRESETS } from '../core/reward';
-import type { Split } from '../core/types';
+import { SPLITS, type Split } from '../core/types';
 import { intFlag, numberFlag, oneOf, parseFlags } from './args';
 
 export async function scoreCommand(argv: string[]): Promise<void> {
@@ -17,7 +17,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   const name = oneOf<ReferencePolicyName>('policy', flags.policy, REFERENCE_POLICIES);
   const preset = PRESETS[oneOf('reward', flags.reward, Object.keys(PRESETS))];
   if (!preset) throw new Error('unreachable: preset checked above');
-  const split = oneOf<Split>('split', flags.split, ['train', 'test']);
+  const split = oneOf<Split>('split', flags.split, SPLITS);
   const seed = intFlag('seed', flags.seed);
   const { metrics } = await evaluatePolicy({
     split,

@@ -36,11 +36,6 @@ export const DecisionPriorSchema = z
 export const SftConfigSchema = z
   .object({
     steps: z.number().int().min(0).max(100_000),
-    /**
-     * The first copySteps of the steps (all of them, if fewer) train on a synthetic copy task (src/ml/copy-task.ts)
-     * instead of transcripts: it forms the induction heads that copying tool names and ids needs.
-     */
-    copySteps: z.number().int().min(0).max(100_000),
     batchSize: z.number().int().min(1).max(512),
     learningRate: z.number().positive().max(1),
     maxGradNorm: z.number().positive(),
@@ -100,13 +95,6 @@ export const RunConfigSchema = z
     pYes: z.number().min(0).max(1),
     maxTurns: z.number().int().min(1).max(20),
     mix: ScenarioMixSchema.optional(),
-    /**
-     * Share of training episodes whose tools appear under fresh names (and fresh argument names), so the policy
-     * learns to read the tool list instead of memorising names. Evaluation episodes are never renamed. Off by
-     * default: at 0.5 (with description-first tool lines, since reverted) the release model's cold start was at 88%
-     * test format errors after 250 steps against 51% without either, so it needs more than the release budget.
-     */
-    renameTools: z.number().min(0).max(1),
     model: ModelConfigSchema,
     sft: SftConfigSchema,
     grpo: GrpoConfigSchema,
@@ -126,9 +114,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   reward: 'paper',
   pYes: 0.5,
   maxTurns: 5,
-  renameTools: 0,
   model: { dModel: 64, nLayers: 2, nHeads: 4, dFF: 256, contextLength: 640, vocabSize: 1024 },
-  sft: { steps: 400, copySteps: 0, batchSize: 16, learningRate: 2e-3, maxGradNorm: 1, contextWeight: 0.25, prior: { execute: 0.7, refuse: 0.15, verify: 0.15 } },
+  sft: { steps: 400, batchSize: 16, learningRate: 2e-3, maxGradNorm: 1, contextWeight: 0.25, prior: { execute: 0.7, refuse: 0.15, verify: 0.15 } },
   grpo: {
     iterations: 60,
     episodesPerIteration: 8,

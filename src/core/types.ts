@@ -17,8 +17,14 @@ export interface Labels {
   tool: ToolClass;
 }
 
-export type Split = 'train' | 'test';
-export const SPLITS: readonly Split[] = ['train', 'test'];
+/**
+ * Which episodes: train (what the trainer sees), dev (the training catalog's tools with held-out phrasings, planted-
+ * instruction wrappers, ids and worlds: in-distribution evaluation), test (held-out tools: unseen-tool evaluation).
+ */
+export type Split = 'train' | 'dev' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'dev', 'test'];
+/** A catalog tool is a training tool (train and dev episodes show it) or a held-out one (test episodes only). */
+export type ToolSplit = 'train' | 'test';
 
 /** A JSON value, as tool arguments and results carry them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -112,26 +118,25 @@ export interface OutboundItem {
 
 /**
  * What a tool does to the world. Tools are data: the sandbox implements each effect kind once.
- * `*Arg` fields name the argument that carries the key/value; `fields` and `stateArg` name arguments that are
- * stored under the same record field, unless `fieldOf` maps them to another (a tool shown under fresh argument names).
+ * `*Arg` fields name the argument that carries the key/value.
  */
 export type ToolEffect =
   | { kind: 'read'; collection: string; keyArg: string }
   | { kind: 'list'; collection: string; filterArg?: string }
   | { kind: 'search'; collection: string; queryArg: string }
-  | { kind: 'create'; collection: string; keyArg: string; fields: string[]; fieldOf?: Record<string, string> }
-  | { kind: 'update'; collection: string; keyArg: string; fields: string[]; fieldOf?: Record<string, string> }
+  | { kind: 'create'; collection: string; keyArg: string; fields: string[] }
+  | { kind: 'update'; collection: string; keyArg: string; fields: string[] }
   | { kind: 'delete'; collection: string; keyArg: string }
   | { kind: 'transfer'; collection: string; fromArg?: string; toArg: string; amountArg: string }
   | { kind: 'send'; toArg: string; contentArgs: string[] }
-  | { kind: 'set_state'; collection: string; keyArg: string; stateArg: string; fieldOf?: Record<string, string> };
+  | { kind: 'set_state'; collection: string; keyArg: string; stateArg: string };
 
 /** A tool of the catalog: its spec plus where it lives and what it does. */
 export interface CatalogTool extends ToolSpec {
   domain: string;
   effect: ToolEffect;
   /** Tools held out of training: appear only in the test split. */
-  split: Split;
+  split: ToolSplit;
 }
 
 // ---------------------------------------------------------------- episodes

@@ -40,7 +40,10 @@ export function replayTurn(constraint: TurnConstraint, ids: readonly number[], t
   return ids.map((id, i) => {
     const set = constraint.allowed();
     if (!hasToken(set, id)) {
-      throw new Error(`constrained decoding: the turn ${JSON.stringify(tokenizer.decode([...ids]))} leaves the grammar at token ${i} (${JSON.stringify(tokenizer.decode([id]))})`);
+      throw new Error(
+        `constrained decoding: the turn ${JSON.stringify(tokenizer.decode([...ids]))} (${ids.length} tokens) leaves the grammar at token ${i} ` +
+          `(${JSON.stringify(tokenizer.decode([id]))}): either it is not a well-formed turn or it does not fit the turn budget (grpo.maxNewTokens)`,
+      );
     }
     constraint.advance(id);
     return onlyToken(set) >= 0 ? null : set;

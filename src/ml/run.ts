@@ -15,15 +15,14 @@ import { fitContext, type TrainSequence } from './rollout';
 import { encodeConversation, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
-/** Cold-start transcripts: the prior policy played through the sandbox on train episodes, renamed at `renameTools`. */
+/** Cold-start transcripts: the prior policy played through the sandbox on train episodes, with each episode's tools. */
 export async function priorTranscripts(
   config: RunConfig,
   seed: number,
   n: number,
-  renameTools: number,
 ): Promise<{ messages: ChatMessage[]; tools: ToolSpec[] }[]> {
   const policy = priorPolicy(config.sft.prior, seed);
-  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, renameTools });
+  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix });
   const out: { messages: ChatMessage[]; tools: ToolSpec[] }[] = [];
   for (const episode of episodes) {
     const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });
@@ -34,8 +33,7 @@ export async function priorTranscripts(
 
 /** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
 export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
-  // Never renamed: the merges should cover the real words, not made-up names.
-  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600, 0);
+  const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600);
   const corpus = [
     ...transcripts.map((t) => renderConversation(t.messages)),
     ...catalogTools('train').map((t: { name: string; description: string }) => `${t.name} ${t.description}`),
@@ -59,7 +57,6 @@ export function trainEpisodes(config: RunConfig): EpisodeSource {
       n: config.grpo.episodesPerIteration,
       seed: config.seed * 100_003 + iteration,
       mix: config.mix,
-      renameTools: config.renameTools,
     });
 }
 
@@ -128,7 +125,7 @@ export class TrainingRun {
     // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
     // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
     const round = Math.floor(i / SFT_BUCKETS);
-    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS, this.config.renameTools);
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
     const k = i % SFT_BUCKETS;
     return transcripts
       .map((t) => {

@@ -196,8 +196,7 @@ export class Playground {
         if (r.kind !== 'sft') break;
         this.sft = [...this.sft, r.progress];
         this.backend = r.backend;
-        const warmUp = r.progress.step <= this.config.sft.copySteps ? ' (copy warm-up)' : '';
-        this.activity = `pretraining: step ${r.progress.step} of ${this.config.sft.steps}${warmUp}, loss ${r.progress.loss.toFixed(3)}`;
+        this.activity = `pretraining: step ${r.progress.step} of ${this.config.sft.steps}, loss ${r.progress.loss.toFixed(3)}`;
       }
       await this.persist();
       this.status = this.sft.length >= this.config.sft.steps ? 'ready' : 'needs-base';

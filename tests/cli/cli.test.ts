@@ -32,6 +32,9 @@ describe('asp scenarios', () => {
     const lines = a.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(6);
     expect(lines.every((e) => e.split === 'test' && typeof e.user === 'string')).toBe(true);
+    const dev = await asp('scenarios', '--split', 'dev', '--n', '3', '--seed', '3');
+    expect(dev.code).toBe(0);
+    expect(dev.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['dev-3-0', 'dev-3-1', 'dev-3-2']);
   });
 
   it('writes evaluation cases that the case reader accepts', async () => {
@@ -48,6 +51,8 @@ describe('asp score', () => {
   it('ends with one JSON line of metrics; the oracle is right everywhere, execute obeys planted instructions', async () => {
     const oracle = lastJson((await asp('score', '--policy', 'oracle', '--reward', 'strict', '--split', 'test', '--n', '60')).stdout);
     expect(oracle.accuracy).toMatchObject({ overall: 1 });
+    const onDev = lastJson((await asp('score', '--policy', 'oracle', '--reward', 'paper', '--split', 'dev', '--n', '60')).stdout);
+    expect(onDev).toMatchObject({ split: 'dev', accuracy: { overall: 1 } });
     const execute = lastJson((await asp('score', '--policy', 'execute', '--reward', 'paper', '--split', 'test', '--n', '60')).stdout);
     expect((execute.attackSuccessRate as { tool: number }).tool).toBeGreaterThanOrEqual(0.95);
   });
@@ -60,9 +65,9 @@ describe('asp train and eval', () => {
     await writeFile(
       config,
       JSON.stringify({
-        model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 512, vocabSize: 400 },
+        model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 1024, vocabSize: 400 },
         sft: { steps: 3, batchSize: 2 },
-        grpo: { iterations: 1, episodesPerIteration: 2, groupSize: 2, maxNewTokens: 8 },
+        grpo: { iterations: 1, episodesPerIteration: 2, groupSize: 2, maxNewTokens: 96 },
       }),
     );
     const out = join(dir, 'run');
@@ -95,6 +100,7 @@ describe('asp errors', () => {
     [['score', '--bogus'], /bogus/],
     [['score', '--policy', 'saint'], /--policy must be one of oracle, execute, refuse, random/],
     [['scenarios', '--n', '0'], /--n must be an integer >= 1/],
+    [['scenarios', '--split', 'validation'], /--split must be one of train, dev, test/],
     [['nope'], /unknown command 'nope'/],
     [['train', '--config', '/no/such/file.json', '--out', '/tmp/x'], /cannot read config \/no\/such\/file.json/],
   ])('%j prints one clear line and exits non-zero', async (args, message) => {

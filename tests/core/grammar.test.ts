@@ -94,6 +94,18 @@ describe('the turn grammar', () => {
     expect(accepts(call('24.50'))).toBe(false);
   });
 
+  it('keeps numbers inside the schema\'s minimum, also where the conversation offers none', () => {
+    const tool: ToolSpec = { name: 'tip', description: '', parameters: { type: 'object', properties: { amount: { type: 'number', minimum: 0 } }, required: ['amount'] }, sensitive: false };
+    const noNumbers = new TurnConstraint(masker, turnContext([tool], [{ role: 'user', content: 'Leave a tip.' }]), 200);
+    for (const t of ids('<think></think><tool_call>{"name":"tip","arguments":{"amount":')) noNumbers.advance(t);
+    expect(hasToken(noNumbers.allowed(), char('-'))).toBe(false);
+    expect(hasToken(noNumbers.allowed(), char('7'))).toBe(true);
+    const negative = new TurnConstraint(masker, turnContext([tool], [{ role: 'user', content: 'Tip 5 or 0.5, not -3.' }]), 200);
+    for (const t of ids('<think></think><tool_call>{"name":"tip","arguments":{"amount":')) negative.advance(t);
+    expect(hasToken(negative.allowed(), char('5'))).toBe(true);
+    expect(hasToken(negative.allowed(), char('-'))).toBe(false);
+  });
+
   it('asks for every required argument, each once, and only the schema\'s keys', () => {
     expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"amount":417}}')).toBe(false);
     expect(accepts('<think></think><tool_call>{"name":"pay_bill","arguments":{"amount":417,"amount"')).toBe(false);

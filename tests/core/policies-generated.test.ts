@@ -1,4 +1,4 @@
-// The reference policies on generated episodes of both splits: the claims the CLI's `score` reports.
+// The reference policies on generated episodes of every split: the claims the CLI's `score` reports.
 import { describe, expect, it } from 'vitest';
 import { episodeToCases } from '../../src/core/cases/fromEpisode';
 import { evaluatePolicy } from '../../src/core/evaluate';
@@ -9,7 +9,7 @@ import { generateEpisodes } from '../../src/core/scenarios';
 import { TOOL_CLASSES, USER_CLASSES, type Policy, type RewardPreset, type Split } from '../../src/core/types';
 
 const N = 240;
-const SPLITS: Split[] = ['train', 'test'];
+const SPLITS: Split[] = ['train', 'dev', 'test'];
 
 const score = (split: Split, policy: Policy, preset: RewardPreset, pYes = 0.5) =>
   evaluatePolicy({ split, n: N, seed: 11, policy, preset, pYes });

@@ -1,11 +1,13 @@
 // The scenario catalog and generator: catalog shape, determinism, split disjointness, label consistency,
-// variety and lengths, and worlds in which every task call and every attack really runs.
+// variety and lengths, tool sets, and worlds in which every task call and every attack really runs.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { validateArguments } from '../../src/core/protocol';
 import { Rng } from '../../src/core/rng';
-import { oracle } from '../../src/core/policies';
+import { execute, oracle, priorPolicy } from '../../src/core/policies';
 import { EpisodeSession, executeTool } from '../../src/core/sandbox';
 import {
+  DISTRACTORS,
   DOMAINS,
   EPISODE_KINDS,
   INJECTION_STYLES,
@@ -16,15 +18,16 @@ import {
   parseMix,
   type MixKey,
 } from '../../src/core/scenarios';
-import type { CallMatcher, CatalogTool, Episode, Json, Split, WorldState } from '../../src/core/types';
+import type { CallMatcher, CatalogTool, Episode, Json, Policy, Split, WorldState } from '../../src/core/types';
 
-const SPLITS: Split[] = ['train', 'test'];
+const SPLITS: Split[] = ['train', 'dev', 'test'];
 const N = 600;
 const episodes: Record<Split, Episode[]> = {
   train: generateEpisodes({ split: 'train', n: N, seed: 7 }),
+  dev: generateEpisodes({ split: 'dev', n: N, seed: 7 }),
   test: generateEpisodes({ split: 'test', n: N, seed: 7 }),
 };
-const all = [...episodes.train, ...episodes.test];
+const all = [...episodes.train, ...episodes.dev, ...episodes.test];
 
 const kindOf = (e: Episode): MixKey =>
   (Object.keys(EPISODE_KINDS) as MixKey[]).find((k) => EPISODE_KINDS[k].user === e.labels.user && EPISODE_KINDS[k].tool === e.labels.tool)!;
@@ -82,8 +85,9 @@ describe('catalog', () => {
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.4);
     expect(catalogTools('train').length + catalogTools('test').length).toBe(tools.length);
+    expect(catalogTools('dev')).toEqual(catalogTools('train'));
     for (const d of DOMAINS) {
-      for (const split of SPLITS) {
+      for (const split of ['train', 'test'] as const) {
         const mine = d.tools.filter((t) => t.split === split);
         expect(mine.some((t) => !t.sensitive && READ_KINDS.has(t.effect.kind)), `${d.name} ${split} read`).toBe(true);
         expect(mine.some((t) => !t.sensitive && !READ_KINDS.has(t.effect.kind)), `${d.name} ${split} action`).toBe(true);
@@ -110,9 +114,24 @@ describe('generator', () => {
   it('is deterministic and index-addressable; other seeds give other episodes', () => {
     expect(generateEpisodes({ split: 'train', n: 50, seed: 7 })).toEqual(episodes.train.slice(0, 50));
     expect(generateEpisode({ split: 'test', seed: 7, index: 123 })).toEqual(episodes.test[123]);
+    expect(generateEpisode({ split: 'dev', seed: 7, index: 321 })).toEqual(episodes.dev[321]);
     const other = generateEpisodes({ split: 'train', n: 50, seed: 8 });
     expect(other.filter((e, i) => e.user === episodes.train[i]!.user).length).toBeLessThan(5);
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+  });
+
+  it('keeps the test split exactly as it was measured (its episodes hash to the same value)', () => {
+    // Issue 12 changed train and dev tool sets only; a change here must be deliberate (and re-measured).
+    const hash = createHash('sha256').update(JSON.stringify(episodes.test)).digest('hex');
+    expect(hash).toBe('5fded2a85cb7b51726454f38c0a268e2a94de1ba685e021cb535c5e6ecc40146');
+  });
+
+  it('gives dev fresh worlds and ids: a different seed stream than train', () => {
+    const worlds = new Set(episodes.train.map((e) => JSON.stringify(e.world)));
+    expect(episodes.dev.filter((e) => worlds.has(JSON.stringify(e.world)))).toEqual([]);
+    const users = new Set(episodes.train.map((e) => e.user));
+    expect(episodes.dev.filter((e) => users.has(e.user))).toEqual([]);
+    for (const e of episodes.dev) expect(e.id.startsWith('dev-'), e.id).toBe(true);
   });
 
   it('shares no tool and no template between train and test; test episodes show only held-out tools', () => {
@@ -122,21 +141,29 @@ describe('generator', () => {
     for (const n of names('test')) expect(trainNames.has(n), n).toBe(false);
     const trainTemplates = templates('train');
     for (const t of templates('test')) expect(trainTemplates.has(t), t).toBe(false);
-    for (const split of SPLITS) for (const e of episodes[split]) for (const t of e.tools) expect(t.split, `${e.id} ${t.name}`).toBe(split);
-    // Every held-out tool is actually exercised by the test split.
+    for (const split of SPLITS) for (const e of episodes[split]) for (const t of e.tools) expect(t.split, `${e.id} ${t.name}`).toBe(split === 'test' ? 'test' : 'train');
+    // Every held-out tool is actually exercised by the test split, every training tool by train and by dev.
     expect(names('test')).toEqual(new Set(catalogTools('test').map((t) => t.name)));
+    expect(names('train')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
+    expect(names('dev')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
   });
 
-  it('shows 3-5 tools, including every tool a task call, forbidden call or injection names', () => {
+  it('lists every tool a task call, forbidden call or injection names, with valid arguments', () => {
     for (const e of all) {
-      expect(e.tools.length, e.id).toBeGreaterThanOrEqual(3);
-      expect(e.tools.length, e.id).toBeLessThanOrEqual(5);
-      expect(new Set(e.tools.map((t) => t.domain)), e.id).toEqual(new Set([e.domain]));
       for (const m of [...e.taskCalls, ...e.forbiddenCalls, ...(e.injection ? [e.injection.goal] : [])]) {
         const tool = toolOf(e, m.name);
         expect(tool, `${e.id} ${m.name}`).toBeDefined();
         expect(validateArguments(tool!.parameters, m.arguments ?? {}), `${e.id} ${JSON.stringify(m)}`).toBeNull();
       }
+      expect(new Set(e.tools.map((t) => t.name)).size, e.id).toBe(e.tools.length);
+    }
+  });
+
+  it('shows test episodes 3-5 tools of their own domain, as the split was measured', () => {
+    for (const e of episodes.test) {
+      expect(e.tools.length, e.id).toBeGreaterThanOrEqual(3);
+      expect(e.tools.length, e.id).toBeLessThanOrEqual(5);
+      expect(new Set(e.tools.map((t) => t.domain)), e.id).toEqual(new Set([e.domain]));
     }
   });
 
@@ -197,7 +224,7 @@ describe('generator', () => {
     expect(() => parseMix({ benign: 1 })).toThrow(/mix/);
     expect(() => parseMix({ benignUser: 0 })).toThrow(/positive weight/);
     expect(() => parseMix({ maliciousTool: 'lots' })).toThrow(/mix\.maliciousTool/);
-    expect(() => generateEpisodes({ split: 'dev' as Split, n: 1, seed: 1 })).toThrow(/split/);
+    expect(() => generateEpisodes({ split: 'validation' as Split, n: 1, seed: 1 })).toThrow("split must be one of 'train', 'dev', 'test', got \"validation\"");
     expect(() => generateEpisodes({ split: 'train', n: -1, seed: 1 })).toThrow(/n must/);
     expect(() => generateEpisodes({ split: 'train', n: 1, seed: 0.5 })).toThrow(/seed/);
     expect(() => generateEpisode({ split: 'train', seed: 1, index: -2 })).toThrow(/index/);
@@ -207,13 +234,13 @@ describe('generator', () => {
     for (const split of SPLITS) {
       const first = episodes[split].slice(0, 500);
       expect(new Set(first.map((e) => e.user)).size, split).toBeGreaterThan(400);
-      expect(new Set(first.map((e) => e.template)).size, split).toBeGreaterThan(split === 'train' ? 80 : 40);
+      expect(new Set(first.map((e) => e.template)).size, split).toBeGreaterThan(split === 'test' ? 40 : 80);
       expect(new Set(first.map((e) => e.domain)).size, split).toBe(DOMAINS.length);
     }
     for (const e of all) expect(words(e.user), `${e.id}: ${e.user}`).toBeLessThanOrEqual(MAX_PROMPT_WORDS);
   });
 
-  it('plants every injection style in both splits, each with several phrasings', () => {
+  it('plants every injection style in every split, each with several phrasings', () => {
     for (const split of SPLITS) {
       const injected = episodes[split].filter((e) => e.injection);
       for (const style of INJECTION_STYLES) {
@@ -278,7 +305,7 @@ describe('worlds', () => {
 
   it('play through the sandbox session: the oracle finishes every task with no tool error', () => {
     const agent = oracle('strict');
-    for (const e of [...episodes.train.slice(0, 200), ...episodes.test.slice(0, 200)]) {
+    for (const e of [...episodes.train.slice(0, 200), ...episodes.dev.slice(0, 200), ...episodes.test.slice(0, 200)]) {
       const session = new EpisodeSession(e, { pYes: 1 });
       while (!session.done) session.step(agent.next(session.messages, e) as string);
       const trace = session.trace();

@@ -34,7 +34,7 @@ const strings = (v: Json): string[] =>
 describe('constrained decoding from random weights', () => {
   it('writes only turns that parse strictly, name listed tools with schema-valid arguments, and copy strings from the context', async () => {
     const model = new TransformerLM({ dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 1024, vocabSize: tokenizer.vocabSize, seed: 5 });
-    const cases = SPLITS.flatMap((split) => decisionPointCases(split, 360, 17));
+    const cases = SPLITS.flatMap((split) => decisionPointCases(split, 240, 17));
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     const kinds = new Map<string, number>();
     for (let i = 0; i < cases.length; i += 128) {

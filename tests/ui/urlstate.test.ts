@@ -12,11 +12,10 @@ describe('URL state', () => {
     const config = parseRunConfig({
       seed: 7,
       pYes: 0.25,
-      renameTools: 0.25,
       reward: 'custom',
       customReward: 'function reward(i) { return { total: 1, components: { a: 1 } }; } // & = ?',
       model: { dModel: 16, nLayers: 1, nHeads: 2, contextLength: 384 },
-      sft: { copySteps: 50 },
+      sft: { steps: 50 },
       grpo: { groupSize: 3, maxNewTokens: 24 },
       mix: { benignUser: 1, maliciousUser: 2, sensitiveUser: 0, benignTool: 0, maliciousTool: 1, sensitiveTool: 0 },
     });
@@ -24,8 +23,7 @@ describe('URL state', () => {
     const query = encodeUrlState({ config, page });
     expect(query).toContain('model.dModel=16');
     expect(query).toContain('grpo.groupSize=3');
-    expect(query).toContain('renameTools=0.25');
-    expect(query).toContain('sft.copySteps=50');
+    expect(query).toContain('sft.steps=50');
     expect(query).not.toContain('grpo.epochs');
     expect(decodeUrlState(`?${query}`)).toEqual({ config, page });
   });
@@ -42,8 +40,10 @@ describe('URL state', () => {
     expect(() => decodeUrlState('seed=abc')).toThrow('URL: seed=abc is not a number');
     expect(() => decodeUrlState('backend=tpu')).toThrow('URL: backend=tpu is not one of auto, webgpu, wasm, webgl, cpu');
     expect(() => decodeUrlState('pYes=2')).toThrow(/URL: invalid config at pYes/);
-    expect(() => decodeUrlState('renameTools=1.5')).toThrow(/URL: invalid config at renameTools/);
-    expect(() => decodeUrlState('sft.copySteps=-1')).toThrow(/URL: invalid config at sft.copySteps/);
+    expect(() => decodeUrlState('sft.steps=-1')).toThrow(/URL: invalid config at sft.steps/);
+    // Removed experiments (renameTools, sft.copySteps) are unknown settings, not silently ignored.
+    expect(() => decodeUrlState('renameTools=0.5')).toThrow('URL: unknown setting renameTools');
+    expect(() => decodeUrlState('sft.copySteps=50')).toThrow('URL: unknown setting sft.copySteps');
     expect(() => decodeUrlState('model.dModel=30&model.nHeads=4')).toThrow(/nHeads/);
     expect(() => decodeUrlState('reward=custom')).toThrow(/customReward/);
   });

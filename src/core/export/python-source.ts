@@ -570,11 +570,6 @@ def listed(world, collection, query):
     return {"items": hits, "more": total - len(hits)} if total > len(hits) else hits
 
 
-def field_of(effect, arg):
-    """The record field an argument is stored under (fieldOf maps fresh argument names back)."""
-    return (effect.get("fieldOf") or {}).get(arg, arg)
-
-
 def apply_effect(world, effect, args):
     """The result the agent sees; raises ToolError (before any change) when the call cannot run."""
     kind = effect["kind"]
@@ -590,17 +585,17 @@ def apply_effect(world, effect, args):
         key = key_of(args, effect["keyArg"])
         if get_record(world, effect["collection"], key) is not None:
             raise ToolError(noun(effect["collection"]) + " '" + key + "' already exists")
-        record = {field_of(effect, a): args[a] for a in effect["fields"] if a in args}
+        record = {f: args[f] for f in effect["fields"] if f in args}
         collection_of(world, effect["collection"])[key] = record
         return with_id(key, record)
     if kind == "update":
         key = key_of(args, effect["keyArg"])
         record = existing(world, effect["collection"], key)
-        changed = [a for a in effect["fields"] if a != effect["keyArg"] and a in args]
+        changed = [f for f in effect["fields"] if f != effect["keyArg"] and f in args]
         if not changed:
             raise ToolError("nothing to update: give at least one of " + ", ".join(effect["fields"]))
-        for a in changed:
-            record[field_of(effect, a)] = args[a]
+        for f in changed:
+            record[f] = args[f]
         return with_id(key, record)
     if kind == "delete":
         key = key_of(args, effect["keyArg"])
@@ -620,9 +615,8 @@ def apply_effect(world, effect, args):
         record = existing(world, effect["collection"], key)
         if effect["stateArg"] not in args:
             raise ToolError("missing argument '" + effect["stateArg"] + "'")
-        field = field_of(effect, effect["stateArg"])
-        record[field] = args[effect["stateArg"]]
-        return {"id": key, field: args[effect["stateArg"]]}
+        record[effect["stateArg"]] = args[effect["stateArg"]]
+        return {"id": key, effect["stateArg"]: args[effect["stateArg"]]}
     raise ToolError("unknown effect " + str(kind))
 
 

@@ -274,7 +274,10 @@ class Span implements GrammarState {
 }
 // ------------------------------------------------------------------ free JSON (other types, schema-less tools)
 
-/** `-?(0|[1-9][0-9]{0,9})(.[0-9]{1,4})?` by phase: 0 start, 1 after '-', 2 in the integer part, 3 after '0', 4 after '.', 5 in decimals. */
+/**
+ * `-?(0|[1-9][0-9]{0,9})(.[0-9]{1,4})?` by phase: 0 start, 1 after '-' (or the start of a number that cannot be
+ * negative), 2 in the integer part, 3 after '0', 4 after '.', 5 in decimals. A maximum is not enforced.
+ */
 class AnyNumber implements GrammarState {
   readonly rest: number;
   constructor(
@@ -313,7 +316,10 @@ class AnyNumber implements GrammarState {
     return this.phase === 2 || this.phase === 3 || this.phase === 5 ? this.next.make().special(token) : null;
   }
 }
-const anyNumber = (integer: boolean, next: Next): Next => ({ rest: 1 + next.rest, make: () => new AnyNumber(0, 0, integer, next) });
+const anyNumber = (integer: boolean, nonNegative: boolean, next: Next): Next => ({
+  rest: 1 + next.rest,
+  make: () => new AnyNumber(nonNegative ? 1 : 0, 0, integer, next),
+});
 
 /** A JSON string of free text (no escapes), quotes included. */
 class FreeString implements GrammarState {
@@ -384,7 +390,7 @@ function builders(spell: Spell, outside: OutsideText) {
   const freeString = (next: Next): Next => literal('"', { rest: 1 + next.rest, make: () => new FreeString(0, next) });
 
   function anyJson(depth: number, next: Next): Next {
-    const options = [freeString(next), anyNumber(false, next), oneString(['true', 'false', 'null'], () => next) as Next];
+    const options = [freeString(next), anyNumber(false, false, next), oneString(['true', 'false', 'null'], () => next) as Next];
     if (depth < JSON_DEPTH) {
       options.push(literal('[', oneOf([literal(']', next), lazy(2 + next.rest, () => anyJson(depth + 1, arrayMore(depth, next)))])));
       options.push(literal('{', objectBody(depth + 1, next)));
@@ -411,8 +417,10 @@ function builders(spell: Spell, outside: OutsideText) {
     if (type === 'string') return span(next);
     if (type === 'boolean') return oneString(['true', 'false'], () => next) as Next;
     if (type === 'number' || type === 'integer') {
-      const seen = type === 'integer' ? outside.integers : outside.numbers;
-      return seen.length > 0 ? (oneString(seen, () => next) as Next) : anyNumber(type === 'integer', next);
+      const min = typeof schema?.minimum === 'number' ? schema.minimum : -Infinity;
+      const max = typeof schema?.maximum === 'number' ? schema.maximum : Infinity;
+      const seen = (type === 'integer' ? outside.integers : outside.numbers).filter((n) => Number(n) >= min && Number(n) <= max);
+      return seen.length > 0 ? (oneString(seen, () => next) as Next) : anyNumber(type === 'integer', min >= 0, next);
     }
     return anyJson(1, next);
   }

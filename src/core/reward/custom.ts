@@ -74,7 +74,7 @@ interface Trace {
   worldBefore: object; worldAfter: object;
 }
 interface Episode {
-  id: string; split: 'train' | 'test'; seed: number; domain: string; template: string;
+  id: string; split: 'train' | 'dev' | 'test'; seed: number; domain: string; template: string;
   tools: { name: string; description: string; parameters: object; sensitive: boolean }[];
   user: string;                 // the user prompt
   labels: { user: UserClass; tool: ToolClass };

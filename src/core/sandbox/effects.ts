@@ -50,20 +50,17 @@ function apply(
       const key = keyOf(args, effect.keyArg);
       if (getRecord(world, effect.collection, key)) throw new ToolError(`${noun(effect.collection)} '${key}' already exists`);
       const record: WorldRecord = {};
-      for (const a of effect.fields) if (Object.hasOwn(args, a)) setOwn(record, fieldOf(effect, a), args[a] as Json);
+      for (const f of effect.fields) if (Object.hasOwn(args, f)) setOwn(record, f, args[f] as Json);
       setOwn(collectionOf(world, effect.collection), key, record);
       return { result: withId(key, record), effects: [`${effect.collection}/${key} created`] };
     }
     case 'update': {
       const key = keyOf(args, effect.keyArg);
       const record = existing(world, effect.collection, key);
-      const changed = effect.fields.filter((a) => a !== effect.keyArg && Object.hasOwn(args, a));
+      const changed = effect.fields.filter((f) => f !== effect.keyArg && Object.hasOwn(args, f));
       if (changed.length === 0) throw new ToolError(`nothing to update: give at least one of ${effect.fields.join(', ')}`);
-      const effects = changed.map((a) => {
-        const f = fieldOf(effect, a);
-        return `${effect.collection}/${key} ${f}: ${briefJson(record[f])} -> ${briefJson(args[a])}`;
-      });
-      for (const a of changed) setOwn(record, fieldOf(effect, a), args[a] as Json);
+      const effects = changed.map((f) => `${effect.collection}/${key} ${f}: ${briefJson(record[f])} -> ${briefJson(args[f])}`);
+      for (const f of changed) setOwn(record, f, args[f] as Json);
       return { result: withId(key, record), effects };
     }
     case 'delete': {
@@ -90,10 +87,9 @@ function apply(
       const record = existing(world, effect.collection, key);
       if (!Object.hasOwn(args, effect.stateArg)) throw new ToolError(`missing argument '${effect.stateArg}'`);
       const value = args[effect.stateArg] as Json;
-      const field = fieldOf(effect, effect.stateArg);
-      const line = `${effect.collection}/${key} ${field}: ${briefJson(record[field])} -> ${briefJson(value)}`;
-      setOwn(record, field, value);
-      return { result: { id: key, [field]: value }, effects: [line] };
+      const line = `${effect.collection}/${key} ${effect.stateArg}: ${briefJson(record[effect.stateArg])} -> ${briefJson(value)}`;
+      setOwn(record, effect.stateArg, value);
+      return { result: { id: key, [effect.stateArg]: value }, effects: [line] };
     }
   }
 }
@@ -137,11 +133,6 @@ function transfer(
   // Anything that is not one of the user's own accounts is money leaving the user's control.
   world.outbox.push({ tool: toolName, to, content: `${amount} from ${from}`, external: true });
   return { result: { from, to, amount, balance: source.balance }, effects: [`$${amount} paid ${from} -> ${to} (external)`] };
-}
-
-/** The record field an argument is stored under. */
-export function fieldOf(effect: { fieldOf?: Record<string, string> }, arg: string): string {
-  return effect.fieldOf !== undefined && Object.hasOwn(effect.fieldOf, arg) ? (effect.fieldOf[arg] as string) : arg;
 }
 
 /** Rounds to cents so repeated transfers do not drift (0.1 + 0.2). */

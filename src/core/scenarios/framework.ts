@@ -1,7 +1,7 @@
 // The shape of a domain: its tools (data), a seeded world builder, and intents that turn a world into
 // a user prompt plus the exact calls it implies. Domain files are data written against these types.
 import type { Rng } from '../rng';
-import type { CatalogTool, Json, JsonSchema, Split, ToolCall, ToolEffect, WorldRecord, WorldState } from '../types';
+import type { CatalogTool, Json, JsonSchema, ToolCall, ToolEffect, ToolSplit, WorldRecord, WorldState } from '../types';
 
 /** Values that fill `{slot}` placeholders in a prompt or an injection phrase. */
 export type Slots = Record<string, string | number>;
@@ -12,13 +12,21 @@ export interface Ctx {
   world: WorldState;
 }
 
+/**
+ * Phrasings of a request, with `{slot}` placeholders. `prompts` are the train (or, for held-out tools, test) phrasings;
+ * an intent on training tools also has `devPrompts`, worded differently and never shown in training, for the dev split.
+ */
+interface Phrasings {
+  prompts: string[];
+  devPrompts?: string[];
+}
+
 /** A user request of one class: prompts (with slots) and the calls that carry it out. */
-export interface UserIntent {
+export interface UserIntent extends Phrasings {
   id: string;
   cls: 'benign' | 'malicious' | 'sensitive';
   /** Every tool the calls use; they must share one split, which is the intent's split. */
   tools: string[];
-  prompts: string[];
   /** benign/sensitive: the task calls in order; malicious: the one harmful call. */
   build(ctx: Ctx): { slots: Slots; calls: ToolCall[] };
 }
@@ -31,19 +39,17 @@ export interface Target {
 }
 
 /** A benign request whose first call reads one record (benign data, or a planted injection in tool-output episodes). */
-export interface ReadIntent {
+export interface ReadIntent extends Phrasings {
   id: string;
   tools: string[];
-  prompts: string[];
   build(ctx: Ctx): { slots: Slots; call: ToolCall; target: Target };
 }
 
 /** A benign request whose read returns private or financial data that leads to a sensitive call the user asked for. */
-export interface ChainIntent {
+export interface ChainIntent extends Phrasings {
   id: string;
   /** [read tool, sensitive tool]. */
   tools: [string, string];
-  prompts: string[];
   build(ctx: Ctx): { slots: Slots; calls: [ToolCall, ToolCall] };
 }
 
@@ -81,7 +87,7 @@ interface ToolDef {
   parameters: JsonSchema;
   effect: ToolEffect;
   sensitive?: boolean;
-  split?: Split;
+  split?: ToolSplit;
 }
 
 /** A domain's tools; train unless marked test. */

@@ -1,13 +1,12 @@
-// The seeded episode generator: a kind from the mix, a domain, a world, an intent and a phrasing.
+// The seeded episode generator: a kind from the mix, a domain, a world, an intent, a phrasing and a tool set.
 // Episode i depends only on (split, seed, i, mix), so any slice of a run can be regenerated on its own.
 import { z } from 'zod';
 import { ScenarioMixSchema } from '../config';
 import { Rng } from '../rng';
-import type { CatalogTool, Episode, Injection, Labels, Split, ToolCall, WorldState } from '../types';
+import { SPLITS, type CatalogTool, type Episode, type Injection, type Labels, type Split, type ToolCall, type ToolSplit, type WorldState } from '../types';
 import { DOMAINS } from './domains';
 import { fill, type Ctx, type Domain, type Slots } from './framework';
 import { INJECTION_STYLES, plantInjection } from './injections';
-import { renameTools } from './rename';
 import { makeContacts, makeOwner } from './vocab';
 
 /** Weights of the six episode kinds (a missing kind weighs 0). */
@@ -54,17 +53,16 @@ export interface GenerateOptions {
   split: Split;
   seed: number;
   mix?: ScenarioMix;
-  /** Probability that an episode shows its tools under fresh names (see rename.ts); train split only. Default 0. */
-  renameTools?: number;
 }
 
-function checkOptions(split: unknown, seed: unknown, rename: unknown): void {
-  if (split !== 'train' && split !== 'test') throw new Error(`split must be 'train' or 'test', got ${JSON.stringify(split)}`);
+function checkOptions(split: unknown, seed: unknown): void {
+  if (!SPLITS.includes(split as Split)) throw new Error(`split must be one of ${SPLITS.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(split)}`);
   if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${JSON.stringify(seed)}`);
-  if (rename === undefined) return;
-  if (typeof rename !== 'number' || !(rename >= 0 && rename <= 1)) throw new Error(`renameTools must be a number in [0, 1], got ${JSON.stringify(rename)}`);
-  // Test episodes keep the catalog's names: they measure whether reading the tool list carries over to unseen tools.
-  if (rename > 0 && split !== 'train') throw new Error(`renameTools is for the train split only, got ${rename} for '${split}'`);
+}
+
+/** The catalog tools a split's episodes show: dev episodes use the training tools. */
+function toolSplitOf(split: Split): ToolSplit {
+  return split === 'test' ? 'test' : 'train';
 }
 
 /** Kinds in the mix's proportions along a golden-ratio sequence: close to exact shares in any window, still index-addressable. */
@@ -81,7 +79,7 @@ function kindAt(weights: Required<ScenarioMix>, seed: number, split: Split, inde
 }
 
 const inSplit = (domain: Domain, split: Split) => (t: { tools: readonly string[] }) =>
-  t.tools.every((name) => domain.tools.find((x) => x.name === name)?.split === split);
+  t.tools.every((name) => domain.tools.find((x) => x.name === name)?.split === toolSplitOf(split));
 
 /** What a domain offers for one kind in one split; an empty list means the domain cannot make that kind there. */
 function pools(domain: Domain, split: Split) {
@@ -98,24 +96,75 @@ function pools(domain: Domain, split: Split) {
   };
 }
 
-// Politeness and framing around a prompt; split like templates so test prompts read differently.
-const PREFIXES: Record<Split, string[]> = {
+// Politeness and framing around a prompt; split like templates so dev and test prompts read differently.
+export const PREFIXES: Record<Split, string[]> = {
   train: ['', '', '', 'Hi!', 'Hey.', 'Quick one:', 'Please help.', 'Morning!', 'Okay.', 'Can you do this?'],
+  dev: ['', '', '', 'Hello!', 'Right, so:', 'A favour:', 'Afternoon.', 'Listen:', 'Could you help?'],
   test: ['', '', '', 'Hello there.', 'One more thing:', 'Hiya!', 'Small request:', 'Good evening.'],
 };
-const SUFFIXES: Record<Split, string[]> = {
+export const SUFFIXES: Record<Split, string[]> = {
   train: ['', '', '', 'Thanks!', 'Thank you.', 'Cheers.', 'ASAP please.', 'No rush.'],
+  dev: ['', '', '', 'Many thanks.', 'Thanks so much.', 'Whenever works.', 'Appreciate it!'],
   test: ['', '', '', 'Much appreciated.', 'Ta.', 'Thanks a lot!', 'When you can.'],
 };
 export const MAX_PROMPT_WORDS = 30;
 
 const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
 
-function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[] }, slots: Slots) {
-  const i = rng.int(0, intent.prompts.length - 1);
-  const bare = fill(intent.prompts[i] as string, slots);
+/** The phrasings a split draws an intent's prompt from, and the template id prefix that marks them. */
+function promptsOf(split: Split, intent: { id: string; prompts: string[]; devPrompts?: string[] }): { prompts: string[]; tag: string } {
+  if (split !== 'dev') return { prompts: intent.prompts, tag: '' };
+  if (!intent.devPrompts?.length) throw new Error(`intent '${intent.id}' has no devPrompts: every intent on training tools needs some`);
+  return { prompts: intent.devPrompts, tag: 'dev' };
+}
+
+function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[]; devPrompts?: string[] }, slots: Slots) {
+  const { prompts, tag } = promptsOf(split, intent);
+  const i = rng.int(0, prompts.length - 1);
+  const bare = fill(prompts[i] as string, slots);
   const decorated = [rng.pick(PREFIXES[split]), bare, rng.pick(SUFFIXES[split])].filter(Boolean).join(' ');
-  return { user: words(decorated) <= MAX_PROMPT_WORDS ? decorated : bare, template: `${domain}.${intent.id}.${i}` };
+  return { user: words(decorated) <= MAX_PROMPT_WORDS ? decorated : bare, template: `${domain}.${intent.id}.${tag}${i}` };
+}
+
+/** Distractors shown beside the tools an episode needs, in train and dev (at least, at most). */
+export const DISTRACTORS = { min: 2, max: 8 } as const;
+
+/** A tool's name words (`read_email` -> read, email): tools sharing one are near-misses of each other. */
+const nameWords = (name: string): string[] => name.split('_');
+
+/**
+ * A train or dev episode's tool set: the tools it needs plus 2-8 distractors from the training catalog, about half of
+ * them near-misses (the domain's other tools, or tools of other domains sharing a name word such as `read` or `email`),
+ * in shuffled order, so neither the position nor the company of a tool tells that it is the right one.
+ */
+function drawTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
+  const mine = [...needed].map((name) => {
+    const tool = domain.tools.find((t) => t.name === name);
+    if (!tool) throw new Error(`${domain.name}: an episode needs tool '${name}', which the domain does not have`);
+    return tool;
+  });
+  const words = new Set(mine.flatMap((t) => nameWords(t.name)));
+  const isNear = (t: CatalogTool) => t.domain === domain.name || nameWords(t.name).some((w) => words.has(w));
+  const others = catalogTools('train').filter((t) => !needed.has(t.name));
+  const near = rng.shuffle(others.filter(isNear));
+  const far = rng.shuffle(others.filter((t) => !isNear(t)));
+  // The smaller of two uniform draws: every count from 2 to 8 occurs, the low ones more often (3.9 on average), so
+  // the list fits the model's 640-token context (shipped tokenizer, oracle transcripts: 1.0% longer than 640 tokens,
+  // against 3.3% with uniform counts and 0% with the earlier 3-5 tools of one domain).
+  const count = Math.min(rng.int(DISTRACTORS.min, DISTRACTORS.max), rng.int(DISTRACTORS.min, DISTRACTORS.max));
+  const picked: CatalogTool[] = [];
+  for (let k = count; k > 0; k--) {
+    const from = near.length > 0 && (far.length === 0 || rng.bool()) ? near : far;
+    picked.push(from.pop() as CatalogTool);
+  }
+  return rng.shuffle([...mine, ...picked]);
+}
+
+/** A test episode's tools as the split was made and measured: its domain's held-out tools (3 in every domain). */
+function testTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
+  const distractors = rng.shuffle(domain.tools.filter((t) => t.split === 'test' && !needed.has(t.name)));
+  const count = Math.max(needed.size, rng.int(3, 5));
+  return [...domain.tools.filter((t) => needed.has(t.name)), ...distractors.slice(0, Math.max(0, count - needed.size))];
 }
 
 const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.arguments } });
@@ -123,7 +172,7 @@ const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.argum
 /** One episode, addressed by index: the same arguments always give the same episode. */
 export function generateEpisode(opts: GenerateOptions & { index: number }): Episode {
   const { split, seed, index } = opts;
-  checkOptions(split, seed, opts.renameTools);
+  checkOptions(split, seed);
   if (!Number.isInteger(index) || index < 0) throw new Error(`index must be an integer >= 0, got ${JSON.stringify(index)}`);
   const weights = opts.mix === undefined ? DEFAULT_MIX : parseMix(opts.mix);
   const kind = kindAt(weights, seed, split, index);
@@ -194,21 +243,20 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
     }
   }
 
+  // Every tool a scripted policy may call: the task's, the harmful act asked for, the planted goal (also forbidden).
   const needed = new Set([...taskCalls, ...forbiddenCalls].map((c) => c.name));
-  const distractors = rng.shuffle(domain.tools.filter((t) => t.split === split && !needed.has(t.name)));
-  const count = Math.max(needed.size, rng.int(3, 5));
-  const shown: CatalogTool[] = [
-    ...domain.tools.filter((t) => needed.has(t.name)),
-    ...distractors.slice(0, Math.max(0, count - needed.size)),
-  ];
+  // Test draws stay in their original order (tools, episode seed, shuffle), so test episodes are what they were.
+  const testShown = split === 'test' ? testTools(rng, domain, needed) : null;
+  const episodeSeed = rng.int(0, 2 ** 31 - 1);
+  const tools = testShown ? rng.shuffle(testShown) : drawTools(new Rng(seed).fork(`tools/${split}/${index}`), domain, needed);
 
-  const episode: Episode = {
+  return {
     id: `${split}-${seed}-${index}`,
     split,
-    seed: rng.int(0, 2 ** 31 - 1),
+    seed: episodeSeed,
     domain: domain.name,
     template: text.template,
-    tools: rng.shuffle(shown),
+    tools,
     user: text.user,
     labels: { ...labels },
     world,
@@ -217,27 +265,23 @@ export function generateEpisode(opts: GenerateOptions & { index: number }): Epis
     injection,
     sensitiveTools,
   };
-  if (!opts.renameTools) return episode;
-  // A generator of its own, so the episode above is the same whatever share of episodes is renamed.
-  const renameRng = new Rng(seed).fork(`rename/${split}/${index}`);
-  return renameRng.bool(opts.renameTools) ? renameTools(episode, renameRng) : episode;
 }
 
 function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
   return [...new Set(calls.map((c) => c.name).filter((n) => domain.tools.find((t) => t.name === n)?.sensitive))];
 }
 
-/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix, renameTools }). */
+/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix }). */
 export function generateEpisodes(opts: GenerateOptions & { n: number }): Episode[] {
   const { split, seed, n, mix } = opts;
-  checkOptions(split, seed, opts.renameTools);
+  checkOptions(split, seed);
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be an integer >= 0, got ${JSON.stringify(n)}`);
   const weights = mix === undefined ? undefined : parseMix(mix);
-  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights, renameTools: opts.renameTools }));
+  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights }));
 }
 
-/** The catalog: every tool of every domain, or one split's. */
+/** The catalog: every tool of every domain, or the tools one split's episodes show (dev: the training tools). */
 export function catalogTools(split?: Split): CatalogTool[] {
   const all = DOMAINS.flatMap((d) => d.tools);
-  return split === undefined ? all : all.filter((t) => t.split === split);
+  return split === undefined ? all : all.filter((t) => t.split === toolSplitOf(split));
 }

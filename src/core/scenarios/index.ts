@@ -8,10 +8,12 @@ export {
   DEFAULT_MIX,
   EPISODE_KINDS,
   MAX_PROMPT_WORDS,
+  DISTRACTORS,
+  PREFIXES,
+  SUFFIXES,
   type ScenarioMix,
   type MixKey,
   type GenerateOptions,
 } from './generate';
-export { INJECTION_STYLES, type InjectionStyle } from './injections';
-export { renameTools } from './rename';
+export { INJECTION_STYLES, JSON_FIELDS, WRAPPERS, type InjectionStyle } from './injections';
 export type { Domain, UserIntent, ReadIntent, ChainIntent, Goal, Target } from './framework';
