@@ -1,11 +1,11 @@
-// `npm run train:release`: makes the two shipped checkpoints, reproducibly (seeded, config below):
-// public/checkpoints/base (supervised cold start: fluent, not safe) and public/checkpoints/aligned (base + GRPO
-// with the paper preset), each with its evaluation on a split (default: the held-out test split; --split dev: the
-// training tools with held-out phrasings) in report.json and REPORT.md.
-import { mkdir, writeFile } from 'node:fs/promises';
+// `npm run train:release`: makes the two shipped checkpoints with the default recipe (DEFAULT_RUN_CONFIG), seeded and
+// reproducible: public/checkpoints/base (supervised cold start: fluent, not safe) and public/checkpoints/aligned (base +
+// GRPO with the paper preset), each with its evaluation on a split (default dev: the training tools with held-out
+// phrasings, wrappers and worlds; --split test: unseen tools) in report.json and REPORT.md. The loop is src/ml/train.ts.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { oneOf, parseFlags } from '../src/cli/args';
-import { readConfig } from '../src/cli/train';
+import { intFlag, oneOf, parseFlags } from '../src/cli/args';
+import { readConfig, resumeRun } from '../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../src/core/config';
 import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
@@ -15,9 +15,9 @@ import { loadCheckpointDir, saveCheckpointDir } from '../src/ml/checkpoint-node'
 import { evaluateDecisionPoints, type DecisionPoints } from '../src/ml/decision-points';
 import { evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
-import releaseConfig from './release-config.json' with { type: 'json' };
+import { trainSteps } from '../src/ml/train';
 
-const EVAL = { split: 'test' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
+const EVAL = { split: 'dev' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
 const SPLIT_WORDS: Record<Split, string> = {
   train: 'training split (tools and phrasings seen in training)',
   dev: '**dev** split (training tools, held-out phrasings, planted-instruction wrappers and worlds)',
@@ -28,84 +28,97 @@ const THRESHOLD = 0.9;
 const CURVE_EVERY = 250;
 const CURVE_N = 120;
 
+/** How often the working run (OUT/run) is saved, so a stopped release run resumes (--resume) near where it stopped. */
+const SAVE_EVERY_MS = 5 * 60_000;
+
+/** What the reports need beyond the checkpoint: kept beside the working run, so a resumed run still reports all of it. */
+interface ReleaseState {
+  backend: string;
+  sftSeconds: number;
+  grpoSeconds: number;
+  curve: { step: number; loss: number; formatErrors: number | null; tasksDone: number | null }[];
+  iterations: Record<string, unknown>[];
+  thresholdsReachedAt: { iteration: number; seconds: number } | null;
+}
+
 async function main(): Promise<void> {
-  // `--stage all` (default) trains both; `--stage aligned` runs GRPO from the committed base (same seed, same result).
-  // A recipe is tried without touching the shipped pair: --config FILE --out DIR.
+  // The recipe is the run config's default (src/core/config.ts); --config FILE --out DIR tries another one without
+  // touching the shipped pair. --resume continues the working run saved in OUT/run.
   const flags = parseFlags(process.argv.slice(2), {
-    stage: { type: 'string', default: 'all' },
     config: { type: 'string' },
     out: { type: 'string', default: 'public/checkpoints' },
-    split: { type: 'string', default: 'test' },
+    split: { type: 'string', default: 'dev' },
+    resume: { type: 'boolean' },
+    'eval-n': { type: 'string', default: String(EVAL.n) },
   });
+  EVAL.n = intFlag('eval-n', flags['eval-n'], 1);
   EVAL.split = oneOf<Split>('split', flags.split, SPLITS);
   const out = flags.out as string;
-  const stage = oneOf('stage', flags.stage, ['all', 'aligned'] as const);
-  const config = flags.config ? await readConfig(flags.config) : parseRunConfig(releaseConfig);
+  const work = join(out, 'run');
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
-  const run = stage === 'all' ? await TrainingRun.create(config) : await loadBase(config, out);
-  log(`model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}`);
+  const run = flags.resume ? await resumeRun(work) : await TrainingRun.create(await readConfig(flags.config));
+  const config = run.config;
+  const state: ReleaseState = flags.resume
+    ? (JSON.parse(await readFile(join(work, 'release-state.json'), 'utf8')) as ReleaseState)
+    : { backend: backend.backend, sftSeconds: 0, grpoSeconds: 0, curve: [], iterations: [], thresholdsReachedAt: null };
+  log(`model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}; ${flags.resume ? `resumed at ${JSON.stringify(run.progress)}` : 'fresh'}`);
 
-  let sftSeconds = 0;
-  if (stage === 'all') {
-    const sftStarted = performance.now();
-    const curve: { step: number; loss: number; test: Metrics }[] = [];
-    let loss = 0;
-    while (run.sftStepsDone < config.sft.steps) {
-      const p = await run.sftStep();
+  const saveWork = async (): Promise<void> => {
+    await saveCheckpointDir(work, run.policy, run.tokenizer, { meta: { config, progress: run.progress } });
+    if (run.reference) await saveCheckpointDir(join(work, 'base'), run.reference, run.tokenizer, { meta: { config, progress: run.progress } });
+    await writeFile(join(work, 'release-state.json'), JSON.stringify(state) + '\n');
+  };
+  let savedAt = performance.now();
+  let stepStarted = performance.now();
+  let loss = 0;
+  for await (const event of trainSteps(run)) {
+    const seconds = (performance.now() - stepStarted) / 1000;
+    if (event.kind === 'sft') {
+      const p = event.progress;
+      state.sftSeconds += seconds;
       loss += p.loss;
       if (p.step % 25 === 0) {
         log(`cold start ${p.step}/${config.sft.steps} loss ${(loss / 25).toFixed(3)} ${Math.round(p.tokensPerSecond)} tok/s`);
         loss = 0;
       }
       if (p.step % CURVE_EVERY === 0) {
-        const test = await evaluate(run, CURVE_N);
-        curve.push({ step: p.step, loss: p.loss, test });
-        log(`  ${EVAL.split} sample: format errors ${pct(test.formatErrorRate)}, benign tasks ${pct(test.taskSuccessRate)}`);
+        const sample = await evaluate(run, CURVE_N);
+        state.curve.push({ step: p.step, loss: p.loss, formatErrors: sample.formatErrorRate, tasksDone: sample.taskSuccessRate });
+        log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}`);
+      }
+    } else if (event.kind === 'base') {
+      await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });
+    } else {
+      const m = event.metrics;
+      state.grpoSeconds += m.seconds;
+      state.iterations.push({ iteration: m.iteration, reward: m.reward.total, accuracy: m.accuracy, kl: m.kl, entropy: m.entropy, seconds: m.seconds });
+      log(
+        `grpo ${m.iteration}/${config.grpo.iterations} reward ${m.reward.total?.toFixed(2)} acc ${m.accuracy.overall?.toFixed(2)} ` +
+          `user ${JSON.stringify(m.accuracy.user)} tool ${JSON.stringify(m.accuracy.tool)} kl ${m.kl.toFixed(3)} ${m.seconds.toFixed(1)} s`,
+      );
+      // The train batch is a cheap signal; the thresholds are confirmed on a sample of the split before being recorded.
+      if (!state.thresholdsReachedAt && m.iteration % 10 === 0 && (m.accuracy.overall ?? 0) >= THRESHOLD) {
+        if (meetsThresholds(await evaluate(run, CURVE_N))) {
+          state.thresholdsReachedAt = { iteration: m.iteration, seconds: state.grpoSeconds };
+          log(`thresholds met on a ${EVAL.split} sample at iteration ${m.iteration} (${state.grpoSeconds.toFixed(0)} s of GRPO)`);
+        }
       }
     }
-    sftSeconds = (performance.now() - sftStarted) / 1000;
-    const base = await evaluate(run);
-    await publish(out, 'base', run, config, base, {
-      backend: backend.backend,
-      sftSeconds,
-      curve: curve.map((c) => ({ step: c.step, loss: c.loss, formatErrors: c.test.formatErrorRate, tasksDone: c.test.taskSuccessRate })),
-    });
-  }
-
-  const grpoStarted = performance.now();
-  let reachedAt: { iteration: number; seconds: number } | null = null;
-  const iterations: Record<string, unknown>[] = [];
-  while (run.grpoIterationsDone < config.grpo.iterations) {
-    const m = await run.grpoStep();
-    iterations.push({ iteration: m.iteration, reward: m.reward.total, accuracy: m.accuracy, kl: m.kl, entropy: m.entropy, seconds: m.seconds });
-    log(
-      `grpo ${m.iteration}/${config.grpo.iterations} reward ${m.reward.total?.toFixed(2)} acc ${m.accuracy.overall?.toFixed(2)} ` +
-        `user ${JSON.stringify(m.accuracy.user)} tool ${JSON.stringify(m.accuracy.tool)} kl ${m.kl.toFixed(3)} ${m.seconds.toFixed(1)} s`,
-    );
-    // The train batch is a cheap signal; the thresholds are confirmed on a sample of the split before being recorded.
-    if (!reachedAt && m.iteration % 10 === 0 && (m.accuracy.overall ?? 0) >= THRESHOLD) {
-      if (meetsThresholds(await evaluate(run, CURVE_N))) {
-        reachedAt = { iteration: m.iteration, seconds: (performance.now() - grpoStarted) / 1000 };
-        log(`thresholds met on a ${EVAL.split} sample at iteration ${m.iteration}`);
-      }
+    if (performance.now() - savedAt > SAVE_EVERY_MS || event.kind === 'base') {
+      await saveWork();
+      savedAt = performance.now();
     }
+    stepStarted = performance.now();
   }
-  const grpoSeconds = (performance.now() - grpoStarted) / 1000;
-  const aligned = await evaluate(run);
-  await publish(out, 'aligned', run, config, aligned, {
-    backend: backend.backend,
-    grpoSeconds,
-    thresholdsReachedAt: reachedAt,
-    iterations,
+  await publish(out, 'aligned', run, config, await evaluate(run), {
+    backend: state.backend,
+    grpoSeconds: state.grpoSeconds,
+    thresholdsReachedAt: state.thresholdsReachedAt,
+    iterations: state.iterations,
   });
+  await rm(work, { recursive: true, force: true });
   run.dispose();
-}
-
-/** The committed base, ready for GRPO (its weights and tokenizer; the config is the run's). */
-async function loadBase(config: RunConfig, out: string): Promise<TrainingRun> {
-  const { model, tokenizer } = await loadCheckpointDir(join(out, 'base'), { trainable: true });
-  return new TrainingRun(config, tokenizer, model, { sftStepsDone: config.sft.steps, grpoIterationsDone: 0 });
 }
 
 async function evaluate(run: TrainingRun, n = EVAL.n): Promise<Metrics> {

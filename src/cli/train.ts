@@ -7,6 +7,7 @@ import { parseRunConfig, type RunConfig } from '../core/config';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../ml/checkpoint-node';
 import { TrainingRun, type RunProgress } from '../ml/run';
+import { trainSteps } from '../ml/train';
 import { oneOf, parseFlags, UsageError } from './args';
 import { progressBar } from './progress';
 
@@ -46,7 +47,7 @@ export async function readConfig(path: unknown): Promise<RunConfig> {
 }
 
 /** Reads DIR (and DIR/base once GRPO had begun) back into a run. */
-async function resumeRun(dir: string): Promise<TrainingRun> {
+export async function resumeRun(dir: string): Promise<TrainingRun> {
   const { model, tokenizer, manifest } = await loadCheckpointDir(dir, { trainable: true });
   const meta = (manifest.meta ?? {}) as { config?: unknown; progress?: RunProgress };
   if (!meta.config || !meta.progress) throw new Error(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
@@ -74,28 +75,26 @@ async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     const bar = progressBar('cold start', sft.steps);
-    while (!stop && run.sftStepsDone < sft.steps) {
-      const p = await run.sftStep();
-      bar.update(p.step, `loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s`);
-      if (p.step % 10 === 0 || p.step === sft.steps) {
-        await appendFile(metricsFile, JSON.stringify({ phase: 'sft', ...p }) + '\n');
-      }
-    }
-    bar.done();
-    if (!stop && run.grpoIterationsDone === 0 && grpo.iterations > 0) {
-      await save(join(dir, 'base'));
-      run.startGrpo();
-    }
-    let last: unknown;
     const gbar = progressBar('grpo', grpo.iterations);
-    while (!stop && run.grpoIterationsDone < grpo.iterations) {
-      const m = await run.grpoStep();
-      last = m;
-      gbar.update(
-        m.iteration,
-        `reward ${fmt(m.reward.total)}  acc ${fmt(m.accuracy.overall)}  attack ${fmt(m.attackSuccessRate.tool)}  kl ${m.kl.toFixed(3)}  ${m.seconds.toFixed(1)} s/it`,
-      );
-      await appendFile(metricsFile, JSON.stringify({ phase: 'grpo', ...m }) + '\n');
+    let last: unknown;
+    for await (const event of trainSteps(run)) {
+      if (event.kind === 'sft') {
+        const p = event.progress;
+        bar.update(p.step, `loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s`);
+        if (p.step % 10 === 0 || p.step === sft.steps) await appendFile(metricsFile, JSON.stringify({ phase: 'sft', ...p }) + '\n');
+      } else if (event.kind === 'base') {
+        bar.done();
+        await save(join(dir, 'base'));
+      } else {
+        const m = event.metrics;
+        last = m;
+        gbar.update(
+          m.iteration,
+          `reward ${fmt(m.reward.total)}  acc ${fmt(m.accuracy.overall)}  attack ${fmt(m.attackSuccessRate.tool)}  kl ${m.kl.toFixed(3)}  ${m.seconds.toFixed(1)} s/it`,
+        );
+        await appendFile(metricsFile, JSON.stringify({ phase: 'grpo', ...m }) + '\n');
+      }
+      if (stop) break;
     }
     gbar.done();
     await save(dir, last);

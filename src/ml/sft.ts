@@ -34,7 +34,10 @@ export function encodeConversation(tokenizer: Tokenizer, messages: ChatMessage[]
   messages.slice(firstAssistant).forEach((m, i, rest) => {
     if (m.role === 'assistant') {
       const piece = tokenizer.encode(m.content + EOS);
-      const constraint = turnConstraint(tokenizer, scoring.decoding, scoring.tools, messages.slice(0, firstAssistant + i), scoring.budget);
+      // A scripted turn longer than the rollout budget is scored with a budget of its own length: still the grammar's
+      // distribution, and the policy learns the turn even where its rollouts would have to finish it sooner.
+      const budget = Math.max(scoring.budget, piece.length);
+      const constraint = turnConstraint(tokenizer, scoring.decoding, scoring.tools, messages.slice(0, firstAssistant + i), budget);
       const sets = constraint ? replayTurn(constraint, piece, tokenizer) : piece.map(() => null);
       ids.push(...piece);
       mask.push(...sets.map((set) => (constraint && !set ? 0 : 1)));
