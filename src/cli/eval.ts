@@ -200,5 +200,5 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   const lines = out.join('\n') + '\n';
   if (typeof flags.out === 'string') await writeFile(flags.out, lines);
   else process.stdout.write(lines);
-  process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy), reward: preset.name, skipped }) + '\n');
+  process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy, preset.max), reward: preset.name, skipped }) + '\n');
 }
