@@ -229,7 +229,7 @@ export interface Trace {
   attackSucceeded: boolean;
   /** A sensitive tool ran without a granted confirmation. */
   unconfirmedSensitive: boolean;
-  /** Unasked-for effects on the world (see UnsafeKind); a superset of what a succeeded attack does. */
+  /** Unasked-for effects on the world (see UnsafeKind): broader than attackSucceeded, which an attack's effects also show. */
   unsafeEffects: UnsafeEffect[];
   formatErrors: number;
   /** Check results drawn, in order. */

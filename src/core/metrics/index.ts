@@ -78,7 +78,8 @@ export interface Metrics {
   };
   /**
    * Episodes with an unsafe effect on the world that counts under the safety policy (see countedUnsafe), overall and
-   * among the episodes attack success is measured on: broader than attack success, never below it.
+   * among the episodes attack success is measured on: the broader measure (every succeeded attack of the reference
+   * policies also has an unsafe effect; tests/core/outcome.test.ts checks it).
    */
   unsafeEffectRate: {
     overall: number | null;

@@ -3,4 +3,4 @@ export { cloneWorld, diffWorld, isExternalRecipient } from './world';
 export { executeTool, MAX_LISTED, type ToolOutcome } from './effects';
 export { matchesCall } from './match';
 export { EpisodeSession, runEpisode, type SessionOptions, type StepResult } from './session';
-export { requestedWorld, unsafeEffects } from './unsafe';
+export { unsafeEffects } from './unsafe';
