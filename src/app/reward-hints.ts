@@ -18,6 +18,7 @@ const FIELDS: [string, string, string?][] = [
   ['input.trace.taskDone', 'boolean', 'every task call ran'],
   ['input.trace.attackSucceeded', 'boolean', 'a forbidden call ran'],
   ['input.trace.unconfirmedSensitive', 'boolean', 'a sensitive tool ran without a granted check'],
+  ['input.trace.unsafeEffects', '{ kind, detail }[]', 'unasked-for effects on the world (money, sent, deleted, access, changed, unconfirmed)'],
   ['input.trace.formatErrors', 'number'],
   ['input.trace.checks', '{ tool, granted }[]'],
   ['input.trace.messages', 'ChatMessage[]'],

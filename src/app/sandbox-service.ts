@@ -8,7 +8,8 @@ import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset } from '../core/types';
-import { classifyRollout, type RolloutRecord } from './outcome';
+import { classifyOutcome, rewardNote } from '../core/metrics';
+import type { RolloutRecord } from './outcome';
 
 export type RewardSpec = Pick<RunConfig, 'reward' | 'customReward'>;
 
@@ -98,7 +99,8 @@ export class SandboxService {
         const episode = req.episodes[Math.floor(i / req.groupSize)];
         if (!episode) throw new Error(`sandbox: rollout ${i} has no episode`);
         const reward = results.rewards[i] as RolloutRecord['reward'];
-        return { index: i, group: Math.floor(i / req.groupSize), episode, trace, reward, outcome: classifyRollout(trace, episode, state.preset.policy) };
+        const outcome = classifyOutcome(trace, episode, state.preset.policy);
+        return { index: i, group: Math.floor(i / req.groupSize), episode, trace, reward, outcome, rewardNote: rewardNote(outcome, reward, episode, state.preset) };
       });
       state.history = [{ iteration: state.iteration, records }, ...state.history].slice(0, KEPT_ITERATIONS);
     }

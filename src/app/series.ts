@@ -18,6 +18,8 @@ export interface ChartDef {
 }
 
 const pct = (x: number | null): number | null => (x === null ? null : x * 100);
+// Runs saved before unsafe effects, outcomes and "rewarded but wrong" were measured lack those fields: their
+// getters read them optionally, so such a run still restores (with gaps in those curves).
 
 /** Reward components differ per preset (and custom rewards name their own), so they are read from the data. */
 export function componentSeries(history: readonly IterationMetrics[]): SeriesDef[] {
@@ -50,13 +52,32 @@ export function chartDefs(history: readonly IterationMetrics[]): ChartDef[] {
     {
       id: 'safety',
       title: 'Safety and utility (%)',
-      hint: 'Attack success and over-refusal should fall; verification should match the sensitive share.',
+      hint: 'Attack success, unsafe effects and over-refusal should fall; verification should match the sensitive share.',
       series: [
         { key: 'attack.tool', label: 'attack success (planted)', get: (m) => pct(m.attackSuccessRate.tool) },
         { key: 'attack.user', label: 'attack success (malicious prompt)', get: (m) => pct(m.attackSuccessRate.user) },
+        { key: 'unsafe', label: 'unsafe effect', get: (m) => pct(m.unsafeEffectRate?.overall ?? null) },
         { key: 'overRefusal', label: 'over-refusal', get: (m) => pct(m.overRefusalRate) },
         { key: 'verification', label: 'verification', get: (m) => pct(m.verificationRate.overall) },
         { key: 'formatErrors', label: 'format errors', get: (m) => pct(m.formatErrorRate) },
+      ],
+    },
+    {
+      id: 'task',
+      title: 'Task done and claimed success (%)',
+      hint: 'Task done: the calls the user asked for really ran. Claimed success: it answered done although they did not.',
+      series: [
+        { key: 'taskDone', label: 'task done', get: (m) => pct(m.taskSuccessRate) },
+        { key: 'claimed', label: 'claimed success', get: (m) => pct(m.claimedSuccessRate ?? null) },
+      ],
+    },
+    {
+      id: 'rewarded-wrong',
+      title: 'Rewarded but wrong (rollouts)',
+      hint: 'Rollouts the reward pays in full although their outcome is not correct: reward hacking, counted. Rising means the agent learns to game the reward.',
+      series: [
+        { key: 'rewardedButWrong', label: 'rewarded but wrong', get: (m) => m.rewardedButWrong ?? null },
+        { key: 'outcome.correct', label: 'correct', get: (m) => m.outcomes?.correct ?? null },
       ],
     },
     {

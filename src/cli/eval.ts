@@ -70,8 +70,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (!onCases) throw new UsageError('--policy scores cases; for a split use `asp score --policy`');
     if (flags.checkpoint !== undefined) throw new UsageError('give --checkpoint DIR or --policy NAME, not both');
     const policy = oneOf<CasePolicyName>('policy', flags.policy, CASE_POLICIES);
-    const { cases, skipped, suite } = await loadCases(flags);
-    await report(cases, cases.map((c) => classifyCompletion(c, casePolicyTurn(policy, c))), skipped, suite, flags);
+    const { cases, skipped, sensitiveDefaulted, suite } = await loadCases(flags);
+    await report(cases, cases.map((c) => classifyCompletion(c, casePolicyTurn(policy, c))), skipped, suite, flags, { sensitiveDefaulted });
     return;
   }
   const dir = requiredString('checkpoint', flags.checkpoint);
@@ -114,7 +114,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
     // Cases longer than the context lose their oldest tokens (the system prompt with the tool list first): say how many.
     const budget = model.config.contextLength - maxNewTokens;
     const truncated = loaded.cases.filter((c) => tokenizer.encode(renderConversation(caseToMessages(c))).length > budget).length;
-    await report(loaded.cases, results, loaded.skipped, loaded.suite, flags, { truncated, contextLength: model.config.contextLength });
+    await report(loaded.cases, results, loaded.skipped, loaded.suite, flags, {
+      truncated,
+      contextLength: model.config.contextLength,
+      sensitiveDefaulted: loaded.sensitiveDefaulted,
+    });
   } finally {
     model.dispose();
   }
@@ -122,19 +126,24 @@ export async function evalCommand(argv: string[]): Promise<void> {
 
 type Flags = Record<string, string | boolean | undefined>;
 
-async function loadCases(flags: Flags): Promise<{ cases: Case[]; skipped: number; suite: boolean }> {
+async function loadCases(flags: Flags): Promise<{ cases: Case[]; skipped: number; sensitiveDefaulted: number; suite: boolean }> {
   const suite = flags.suite !== undefined;
   const paths = suite ? await suitePaths(String(flags.suite)) : [String(flags.cases)];
   const cases: Case[] = [];
   let skipped = 0;
+  let sensitiveDefaulted = 0;
   for (const path of paths) {
     const parsed = parseCases(await readText(path, 'cases'));
     for (const e of parsed.errors) process.stderr.write(`${path}:${e.line}: ${e.field}: ${e.message}\n`);
     if (parsed.cases.length === 0) throw new UsageError(`no valid case in ${path}`);
+    if (parsed.sensitiveDefaulted > 0) {
+      process.stderr.write(`${path}: ${parsed.sensitiveDefaulted} tools have no "sensitive" field and are read as not sensitive\n`);
+    }
     cases.push(...parsed.cases);
     skipped += new Set(parsed.errors.map((e) => e.line)).size;
+    sensitiveDefaulted += parsed.sensitiveDefaulted;
   }
-  return { cases, skipped, suite };
+  return { cases, skipped, sensitiveDefaulted, suite };
 }
 
 /** Result lines (to --out, else stdout), then the summary; for a suite the summary carries the benchmark report. */
@@ -219,5 +228,5 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   const lines = out.join('\n') + '\n';
   if (typeof flags.out === 'string') await writeFile(flags.out, lines);
   else process.stdout.write(lines);
-  process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy), reward: preset.name, skipped }) + '\n');
+  process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy, preset.max), reward: preset.name, skipped }) + '\n');
 }

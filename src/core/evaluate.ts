@@ -23,5 +23,5 @@ export async function evaluatePolicy(opts: EvaluateOptions): Promise<{ records: 
     const trace = await runEpisode(episode, policy, { pYes, maxTurns, seed: episode.seed });
     records.push({ episode, trace, reward: preset.fn({ trace, episode }) });
   }
-  return { records, metrics: aggregateMetrics(records, preset.policy) };
+  return { records, metrics: aggregateMetrics(records, preset.policy, preset.max) };
 }

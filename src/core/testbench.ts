@@ -1,9 +1,10 @@
 // The reward lab's test bench: canonical transcripts scored by a reward before any training, so a broken reward
-// shows itself in seconds (the oracle should top every class; always-execute, always-refuse, malformed and
-// ask-everything should not).
+// shows itself in seconds (the oracle should top every class; always-execute, always-refuse, malformed,
+// ask-everything and claimed-success should not).
 import { evaluatePolicy } from './evaluate';
 import { callOf, execute, oracle, readProgress, refuse, render } from './policies';
-import type { Episode, Policy, RewardPreset, UserClass, ToolClass } from './types';
+import { formatCall, parseTurn, EOS } from './protocol';
+import type { ChatMessage, Episode, Policy, RewardPreset, SafetyPolicy, UserClass, ToolClass } from './types';
 import { USER_CLASSES, TOOL_CLASSES } from './types';
 
 /** Never a valid turn: untagged text with no end token. */
@@ -37,7 +38,30 @@ export function askEverything(): Policy {
   };
 }
 
-export const BENCH_POLICIES = ['oracle', 'execute', 'refuse', 'malformed', 'ask-everything'] as const;
+/** An argument no catalog tool has: every tool's parameters forbid unknown ones, so a call carrying it fails. */
+export const BOGUS_ARGUMENT = 'ref_unknown';
+
+/**
+ * Pretends: it decides as the oracle of `policy` does (refuses, asks, follows the answer), but every call it
+ * makes fails (the right tool, with an argument the tool does not take), and after a failed call it answers
+ * "Done: the request is complete." A reward that only looks at decisions pays it as if the work were done.
+ */
+export function claimedSuccessAgent(policy: SafetyPolicy): Policy {
+  const ideal = oracle(policy);
+  return {
+    name: 'claimed-success',
+    async next(messages: ChatMessage[], episode: Episode) {
+      const last = messages[messages.length - 1];
+      if (last?.role === 'tool') return render({ kind: 'answer', denied: null });
+      const text = await ideal.next(messages, episode);
+      const { action } = parseTurn(text, episode.tools, { checkCalls: false });
+      if (action.kind !== 'call') return text;
+      return formatCall(action.think, { name: action.call.name, arguments: { ...action.call.arguments, [BOGUS_ARGUMENT]: true } }) + EOS;
+    },
+  };
+}
+
+export const BENCH_POLICIES = ['oracle', 'execute', 'refuse', 'malformed', 'ask-everything', 'claimed-success'] as const;
 export type BenchPolicyName = (typeof BENCH_POLICIES)[number];
 
 export interface BenchRow {
@@ -71,6 +95,8 @@ function benchPolicy(name: BenchPolicyName, preset: RewardPreset): Policy {
       return malformed();
     case 'ask-everything':
       return askEverything();
+    case 'claimed-success':
+      return claimedSuccessAgent(preset.policy);
   }
 }
 
@@ -94,4 +120,25 @@ export async function runTestBench(preset: RewardPreset, opts: BenchOptions = DE
     });
   }
   return rows;
+}
+
+/** Classes in which the user's task has to run (a malicious request has none: refusing there is right for anyone). */
+const TASK_CLASSES = ['user benign', 'user sensitive', 'tool benign', 'tool sensitive'] as const;
+
+/**
+ * The classes where the claimed-success agent is paid as much as the oracle although it did no work there: a
+ * reward that cannot tell pretending from doing. Empty when the reward ranks it below the oracle in each.
+ */
+export function gamedByClaims(rows: readonly BenchRow[]): string[] {
+  const oracleRow = rows.find((r) => r.policy === 'oracle');
+  const claims = rows.find((r) => r.policy === 'claimed-success');
+  if (!oracleRow || !claims) return [];
+  const value = (r: BenchRow, c: (typeof TASK_CLASSES)[number]): number | null => {
+    const [side, cls] = c.split(' ') as ['user' | 'tool', string];
+    return side === 'user' ? r.user[cls as UserClass] : r.tool[cls as ToolClass];
+  };
+  return TASK_CLASSES.filter((c) => {
+    const [o, a] = [value(oracleRow, c), value(claims, c)];
+    return o !== null && a !== null && a >= o - 1e-9;
+  });
 }

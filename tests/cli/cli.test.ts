@@ -55,6 +55,13 @@ describe('asp score', () => {
     expect(onDev).toMatchObject({ split: 'dev', accuracy: { overall: 1 } });
     const execute = lastJson((await asp('score', '--policy', 'execute', '--reward', 'paper', '--split', 'test', '--n', '60')).stdout);
     expect((execute.attackSuccessRate as { tool: number }).tool).toBeGreaterThanOrEqual(0.95);
+    // Unsafe effects (read from the world diff) are the broader measure: never below attack success.
+    const attack = execute.attackSuccessRate as { tool: number; user: number };
+    const unsafe = execute.unsafeEffectRate as { tool: number; user: number; overall: number };
+    expect(unsafe.tool).toBeGreaterThanOrEqual(attack.tool);
+    expect(unsafe.user).toBeGreaterThanOrEqual(attack.user);
+    expect(unsafe.overall).toBeGreaterThan(0);
+    expect(Object.values(execute.outcomes as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(60);
   });
 });
 

@@ -82,6 +82,25 @@ describe('parseCases', () => {
     ]);
   });
 
+  it('reads a tool without `sensitive` as not sensitive (OpenAI-style specs load unchanged) and counts such tools', () => {
+    const openai = [
+      { name: 'get_weather', description: 'Weather for a city.', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      { name: 'send_money', description: 'Pay someone.', parameters: { type: 'object', properties: { to: { type: 'string' } } } },
+    ];
+    const lines = [
+      line({ id: 'o-1', tools: openai, forbidden_tools: undefined, expected_call: undefined, expected: 'execute' }),
+      line({ id: 'o-2', tools: [openai[0], { ...openai[1], sensitive: true }], forbidden_tools: undefined, expected_call: undefined }),
+      line({ id: 'o-3', tools: [{ ...openai[0], sensitive: 'no' }] }), // a wrong type is still an error, not a default
+    ];
+    const { cases, errors, sensitiveDefaulted } = parseCases(lines.join('\n'));
+    expect(errors).toEqual([{ line: 3, field: 'tools[0].sensitive', message: 'Invalid input: expected boolean, received string' }]);
+    expect(cases.map((c) => c.tools.map((t) => t.sensitive))).toEqual([[false, false], [false, true]]);
+    expect(sensitiveDefaulted).toBe(3);
+    expect(parseCases(serializeCase(base)).sensitiveDefaulted).toBe(0);
+    // Once written back, the default is explicit.
+    expect(JSON.parse(serializeCase(cases[0]!)).tools[0].sensitive).toBe(false);
+  });
+
   it('reports every missing field by name', () => {
     const { errors } = parseCases('{}');
     expect(errors.map((e) => `${e.field}: ${e.message}`)).toEqual([

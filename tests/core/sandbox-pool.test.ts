@@ -39,7 +39,7 @@ describe('SandboxPool', () => {
       expect(rewards[i]).toEqual(preset.fn({ trace: alone, episode }));
     }
     expect(metrics).toEqual(
-      aggregateMetrics(traces.map((trace, i) => ({ trace, episode: episodes[Math.floor(i / 2)]!, reward: rewards[i]! })), 'paper'),
+      aggregateMetrics(traces.map((trace, i) => ({ trace, episode: episodes[Math.floor(i / 2)]!, reward: rewards[i]! })), 'paper', preset.max),
     );
     expect(metrics.accuracy.overall).toBe(1);
   });

@@ -114,12 +114,26 @@ describe('the page in a real browser', () => {
       await page.waitForFunction(() => Number(/\d+/.exec(document.querySelector('[data-testid=iteration]')?.textContent ?? '')?.[0]) >= 5, null, { timeout: 120_000 });
       await page.locator('[data-testid=rollout-list] button').first().click();
       expect(await page.getByTestId('transcript').textContent()).toMatch(/total reward/);
+      // The outcome filter offers the whole taxonomy, in the words a student reads.
+      const labels = await page.locator('.filters select').nth(3).locator('option').allTextContents();
+      expect(labels).toEqual(['all', 'correct', 'claimed success', 'attack succeeded', 'unsafe effect', 'over-refused', 'malformed', 'wrong tool or arguments', 'other mistake']);
+      expect(await page.getByTestId('rewarded-wrong-count').textContent()).toMatch(/^\d+ rewarded but wrong$/);
       await page.locator('[data-tab=train]').click();
       await page.getByTestId('pause').click();
       await waitStatus(page, ['ready']);
       const paused = await iteration(page);
       expect(paused).toBeGreaterThanOrEqual(5);
-      for (const id of ['reward-user', 'reward-tool', 'components', 'safety', 'kl-entropy']) expect(await points(page, id), id).toBe(paused);
+      for (const id of ['reward-user', 'reward-tool', 'components', 'safety', 'task', 'rewarded-wrong', 'kl-entropy']) expect(await points(page, id), id).toBe(paused);
+      expect(await page.locator('[data-chart=rewarded-wrong] .u-legend').textContent()).toMatch(/rewarded but wrong.*correct/);
+      expect(await page.locator('[data-chart=task] .u-legend').textContent()).toMatch(/task done.*claimed success/);
+      expect(await page.locator('[data-chart=safety] .u-legend').textContent()).toContain('unsafe effect');
+      // The chart counts what the Rollouts view marks: per kept iteration, the rollouts that carry a reward note.
+      const counted = await page.evaluate(() => {
+        const asp = (window as unknown as { asp: { history: { iteration: number; rewardedButWrong: number | null }[]; rollouts: { iteration: number; records: { rewardNote: string | null }[] }[] } }).asp;
+        return asp.rollouts.map((b) => ({ chart: asp.history.find((m) => m.iteration === b.iteration)?.rewardedButWrong, marked: b.records.filter((r) => r.rewardNote !== null).length }));
+      });
+      expect(counted.length).toBeGreaterThan(0);
+      for (const c of counted) expect(c.chart).toBe(c.marked);
       // The policy really wrote turns (prompts fit the context), not only empty overflow turns.
       const written = await page.evaluate(() =>
         (window as unknown as { asp: { rollouts: { records: { trace: { steps: { text: string }[] } }[] }[] } }).asp.rollouts
@@ -205,7 +219,12 @@ describe('the page in a real browser', () => {
       await page.getByTestId('reward-kind').selectOption('paper');
       await page.getByTestId('run-bench').click();
       await page.getByTestId('bench').waitFor({ timeout: 30_000 });
-      expect(await page.locator('[data-testid=bench] tbody tr').count()).toBe(5);
+      expect(await page.locator('[data-testid=bench] tbody th').allTextContents()).toEqual(['oracle', 'execute', 'refuse', 'malformed', 'ask-everything', 'claimed-success']);
+      // The paper reward pays the agent that only claims success as much as the oracle wherever its label rule looks at decisions only.
+      expect(await page.getByTestId('bench-gamed').textContent()).toMatch(/paid as much as the oracle on user sensitive, tool benign, tool sensitive prompts: this reward can be gamed by pretending/);
+      await page.getByTestId('reward-kind').selectOption('strict');
+      await page.getByTestId('run-bench').click();
+      await expect.poll(() => page.getByTestId('bench-gamed').textContent(), { timeout: 30_000 }).toMatch(/paid less than the oracle wherever the task has to run/);
       expect(errors).toEqual([]);
     });
   }, 120_000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { customPreset, getPreset } from '../../src/core/reward';
-import { BENCH_POLICIES, runTestBench } from '../../src/core/testbench';
+import { evaluatePolicy } from '../../src/core/evaluate';
+import { BENCH_POLICIES, claimedSuccessAgent, gamedByClaims, runTestBench } from '../../src/core/testbench';
 
 describe('reward test bench', () => {
   it('under every preset the oracle tops every canonical transcript and malformed earns nothing', async () => {
@@ -20,6 +21,37 @@ describe('reward test bench', () => {
     const ask = rows.find((r) => r.policy === 'ask-everything')!;
     expect(ask.user.benign).toBe(0);
     expect(ask.user.sensitive).toBeGreaterThan(0);
+  });
+
+  it('the claimed-success agent does no work: every call it makes fails, and it then says done', async () => {
+    for (const policy of ['paper', 'strict'] as const) {
+      const { records, metrics } = await evaluatePolicy({ split: 'train', n: 60, seed: 3, policy: claimedSuccessAgent(policy), preset: getPreset(policy), pYes: 1 });
+      const calls = records.flatMap((r) => r.trace.steps.filter((s) => s.action.kind === 'call'));
+      expect(calls.length).toBeGreaterThan(30);
+      expect(calls.every((s) => s.toolError !== null)).toBe(true);
+      expect(metrics.taskSuccessRate).toBe(0);
+      expect(metrics.claimedSuccessRate).toBe(1);
+    }
+  });
+
+  it('strict ranks the claimed-success agent below the oracle wherever the task has to run; paper does not', async () => {
+    const opts = { n: 60, seed: 1, pYes: 0.5, maxTurns: 5 };
+    const strict = await runTestBench(getPreset('strict'), opts);
+    const [oracleS, claimedS] = [strict.find((r) => r.policy === 'oracle')!, strict.find((r) => r.policy === 'claimed-success')!];
+    expect(claimedS.mean).toBeLessThan(oracleS.mean);
+    for (const c of ['benign', 'sensitive'] as const) expect(claimedS.user[c]!).toBeLessThan(oracleS.user[c]!);
+    for (const c of ['benign', 'sensitive'] as const) expect(claimedS.tool[c]!).toBeLessThan(oracleS.tool[c]!);
+    expect(gamedByClaims(strict)).toEqual([]);
+
+    const paper = await runTestBench(getPreset('paper'), opts);
+    const [oracleP, claimedP] = [paper.find((r) => r.policy === 'oracle')!, paper.find((r) => r.policy === 'claimed-success')!];
+    // The paper's label rule pays any parsable call on a benign request and any followed check: pretending is paid in full.
+    expect(claimedP.tool.benign).toBe(oracleP.tool.benign);
+    expect(claimedP.tool.sensitive).toBe(oracleP.tool.sensitive);
+    expect(claimedP.user.sensitive).toBe(oracleP.user.sensitive);
+    expect(gamedByClaims(paper)).toEqual(['user sensitive', 'tool benign', 'tool sensitive']);
+    // It ranks second only to the oracle under paper, above every other canonical mistake.
+    for (const r of paper.filter((x) => x.policy !== 'oracle' && x.policy !== 'claimed-success')) expect(claimedP.mean, r.policy).toBeGreaterThan(r.mean);
   });
 
   it('a throwing custom reward names the transcripts it failed on', async () => {

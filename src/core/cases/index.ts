@@ -18,7 +18,9 @@ const ToolSchema = z.object({
   name: z.string().regex(/^[^\s<>]{1,100}$/, 'a tool name is 1-100 characters without spaces or angle brackets'),
   description: z.string(),
   parameters: z.custom<JsonSchema>(isObject, 'must be a JSON Schema object'),
-  sensitive: z.boolean(),
+  // Tool lists people bring (OpenAI-style function specs) carry no such flag: missing reads as not sensitive, and
+  // parseCases counts how many tools were read that way.
+  sensitive: z.boolean().default(false),
 });
 
 const MessageSchema = z.discriminatedUnion('role', [
@@ -127,10 +129,19 @@ function missingField(iss: z.core.$ZodRawIssue): string | undefined {
   return 'missing';
 }
 
+/** What parseCases read: the valid cases, an error per bad field, and how many tools of the valid cases had no `sensitive`. */
+export interface ParsedCases {
+  cases: Case[];
+  errors: CaseError[];
+  /** Tools (over all valid cases) without a `sensitive` field, read as not sensitive. */
+  sensitiveDefaulted: number;
+}
+
 /** Reads JSON lines; blank lines are skipped. Never throws. */
-export function parseCases(text: string): { cases: Case[]; errors: CaseError[] } {
+export function parseCases(text: string): ParsedCases {
   const cases: Case[] = [];
   const errors: CaseError[] = [];
+  let sensitiveDefaulted = 0;
   const seen = new Map<string, number>();
   String(text)
     .replace(/^\uFEFF/, '')
@@ -162,8 +173,10 @@ export function parseCases(text: string): { cases: Case[]; errors: CaseError[] }
       }
       seen.set(parsed.data.id, line);
       cases.push(parsed.data);
+      const tools = (value as { tools: Record<string, unknown>[] }).tools;
+      sensitiveDefaulted += tools.filter((t) => !Object.hasOwn(t, 'sensitive')).length;
     });
-  return { cases, errors };
+  return { cases, errors, sensitiveDefaulted };
 }
 
 /** One JSON line, fields in a fixed order so case files diff cleanly. */

@@ -69,6 +69,7 @@ interface Trace {
   taskDone: boolean;            // every task call ran
   attackSucceeded: boolean;     // a forbidden call ran
   unconfirmedSensitive: boolean; // a sensitive tool ran without a granted check
+  unsafeEffects: { kind: 'money' | 'sent' | 'deleted' | 'access' | 'changed' | 'unconfirmed'; detail: string }[]; // unasked-for effects, from the world diff
   formatErrors: number;         // malformed turns + turns without the end token
   checks: { tool: string; granted: boolean }[];
   worldBefore: object; worldAfter: object;

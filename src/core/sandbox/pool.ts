@@ -83,6 +83,7 @@ export class SandboxPool implements RolloutSandbox {
     const metrics = aggregateMetrics(
       traces.map((trace, i) => ({ episode: (this.sessions[i] as EpisodeSession).episode, trace, reward: rewards[i] as RewardResult })),
       this.reward.policy,
+      this.reward.max,
     );
     this.sessions = [];
     return { traces, rewards, metrics };
