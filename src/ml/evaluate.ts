@@ -55,6 +55,7 @@ export async function evaluateEpisodes(
   const metrics = aggregateMetrics(
     rollouts.map((r) => ({ episode: r.episode, trace: r.trace, reward: r.reward })),
     opts.preset.policy,
+    opts.preset.max,
   );
   return { rollouts, metrics };
 }
