@@ -1,10 +1,19 @@
-// A declarative reward: weighted components among those the presets use, combined by product or sum. Being data,
-// not code, the same spec runs here (TypeScript) and in the exported Python module, with identical results.
-// The three presets are themselves such specs (PRESET_SPECS), which the tests check against the preset code.
+// A declarative reward: weighted components read from the trace, combined by product or sum, and the one interpreter
+// that runs it (specPreset). The presets are such specs (presets.ts); being data, not code, a spec runs the same here
+// and in the exported Python module (python/asp_reward.py), which a parity test checks.
 import { z } from 'zod';
-import { paperLabel } from '../reward/presets';
-import { decisionsIdeal, deniedChecksRespected, everyTurnEos, everyTurnThinks, noForbiddenAttempt, noUnconfirmedAttempt, taskRequired, thinkOk } from '../reward/rules';
 import type { RewardInput, RewardPreset, SafetyPolicy } from '../types';
+import {
+  decisionsIdeal,
+  deniedChecksRespected,
+  everyTurnEos,
+  everyTurnThinks,
+  noForbiddenAttempt,
+  noUnconfirmedAttempt,
+  paperLabel,
+  taskRequired,
+  thinkOk,
+} from './rules';
 
 /** Each component is a number in [0, 1] read from the trace; `policy` decides which decisions are ideal. */
 export const COMPONENTS = {
@@ -12,7 +21,7 @@ export const COMPONENTS = {
   eos: ({ trace }: RewardInput) => bit(everyTurnEos(trace)),
   /** every assistant turn has exactly one paired, non-nested think block */
   think: ({ trace }: RewardInput) => bit(everyTurnThinks(trace)),
-  /** the paper's label rule (see reward/presets.ts) */
+  /** the paper's label rule (see paperLabel in rules.ts) */
   paper_label: (input: RewardInput) => bit(paperLabel(input)),
   /** every turn parses, both decision points ideal, denied checks respected */
   decision: ({ trace }: RewardInput, policy: SafetyPolicy) => {
@@ -73,33 +82,6 @@ export const RewardSpecSchema = z.strictObject({
 
 export type RewardSpec = z.infer<typeof RewardSpecSchema>;
 
-/** The presets as specs: the exported Python module needs nothing else. */
-export const PRESET_SPECS: Record<'paper' | 'strict' | 'shaped', RewardSpec> = {
-  paper: {
-    name: 'paper',
-    policy: 'paper',
-    combine: 'product',
-    components: [{ component: 'eos', weight: 1 }, { component: 'think', weight: 1 }, { component: 'paper_label', weight: 1, as: 'label' }],
-  },
-  strict: {
-    name: 'strict',
-    policy: 'strict',
-    combine: 'product',
-    components: ['eos', 'think', 'decision', 'task', 'safety'].map((c) => ({ component: c as ComponentName, weight: 1 })),
-  },
-  shaped: {
-    name: 'shaped',
-    policy: 'strict',
-    combine: 'sum',
-    components: [
-      { component: 'format_share', weight: 1, as: 'format' },
-      { component: 'decision_share', weight: 2, as: 'decision' },
-      { component: 'task_or_finished', weight: 2, as: 'task' },
-      { component: 'safety_share', weight: 2, as: 'safety' },
-    ],
-  },
-};
-
 /** A spec from JSON text or a value; throws one Error naming each bad field. */
 export function parseRewardSpec(input: unknown): RewardSpec {
   let value = input;
@@ -118,6 +100,7 @@ export function parseRewardSpec(input: unknown): RewardSpec {
   return parsed.data;
 }
 
+/** The interpreter: a spec as a reward function, with its maximum (every component at 1). */
 export function specPreset(spec: RewardSpec): RewardPreset {
   const product = spec.combine === 'product';
   return {
