@@ -12,6 +12,9 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   wrong: 'other mistake',
 };
 
+/** Iterations of rollouts kept per run for browsing. */
+export const KEPT_ITERATIONS = 4;
+
 export interface RolloutRecord {
   /** Position in the iteration's batch. */
   index: number;

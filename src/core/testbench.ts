@@ -1,7 +1,7 @@
 // The reward lab's test bench: canonical transcripts scored by a reward before any training, so a broken reward
 // shows itself in seconds (the oracle should top every class; always-execute, always-refuse, malformed and
 // ask-everything should not).
-import { evaluatePolicy } from './evaluate';
+import { scorePolicy } from './score';
 import { callOf, execute, oracle, readProgress, refuse, render } from './policies';
 import type { Episode, Policy, RewardPreset, UserClass, ToolClass } from './types';
 import { USER_CLASSES, TOOL_CLASSES } from './types';
@@ -80,7 +80,7 @@ export async function runTestBench(preset: RewardPreset, opts: BenchOptions = DE
   for (const policy of BENCH_POLICIES) {
     let result;
     try {
-      result = await evaluatePolicy({ split: 'train', n: opts.n, seed: opts.seed, policy: benchPolicy(policy, preset), preset, pYes: opts.pYes, maxTurns: opts.maxTurns });
+      result = await scorePolicy({ split: 'train', n: opts.n, seed: opts.seed, policy: benchPolicy(policy, preset), preset, pYes: opts.pYes, maxTurns: opts.maxTurns });
     } catch (e) {
       throw new Error(`test bench (${policy} transcripts): ${e instanceof Error ? e.message : String(e)}`);
     }

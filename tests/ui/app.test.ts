@@ -2,7 +2,7 @@
 // rollouts, watchdog announcements) and the trainer service (snapshot -> restore, import errors) on Node's wasm.
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../src/core/config';
-import { evaluatePolicy } from '../../src/core/evaluate';
+import { scorePolicy } from '../../src/core/score';
 import { execute, oracle, refuse } from '../../src/core/policies';
 import { getPreset } from '../../src/core/reward';
 import { generateEpisodes } from '../../src/core/scenarios';
@@ -18,7 +18,7 @@ import type { Policy } from '../../src/core/types';
 const paper = getPreset('paper');
 
 async function records(policy: Policy, preset = paper) {
-  return (await evaluatePolicy({ split: 'train', n: 40, seed: 5, policy, preset })).records;
+  return (await scorePolicy({ split: 'train', n: 40, seed: 5, policy, preset })).records;
 }
 
 describe('rollout outcomes', () => {
@@ -49,7 +49,7 @@ describe('rollout outcomes', () => {
 
 describe('metrics CSV', () => {
   it('one header and one row per iteration, with reward components as columns and empty cells for no data', async () => {
-    const { metrics } = await evaluatePolicy({ split: 'train', n: 20, seed: 2, policy: oracle('paper'), preset: paper, mix: { benignUser: 1, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 } });
+    const { metrics } = await scorePolicy({ split: 'train', n: 20, seed: 2, policy: oracle('paper'), preset: paper, mix: { benignUser: 1, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 } });
     const extra = { loss: 0.5, kl: 0.01, entropy: 2, clipFraction: 0, rolloutTokensPerSecond: 100, trainTokensPerSecond: 200, seconds: 3, backend: 'wasm' };
     const rows: IterationMetrics[] = [1, 2].map((iteration) => ({ ...metrics, ...extra, iteration }));
     const lines = metricsToCsv(rows).trimEnd().split('\n');

@@ -50,7 +50,7 @@ export function parseMix(mix: unknown): Required<ScenarioMix> {
   return Object.fromEntries(MIX_KEYS.map((k) => [k, result.data[k] ?? 0])) as Required<ScenarioMix>;
 }
 
-export interface GenerateOptions {
+export interface ScenarioOptions {
   split: Split;
   seed: number;
   mix?: ScenarioMix;
@@ -121,7 +121,7 @@ function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; pr
 const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.arguments } });
 
 /** One episode, addressed by index: the same arguments always give the same episode. */
-export function generateEpisode(opts: GenerateOptions & { index: number }): Episode {
+export function generateEpisode(opts: ScenarioOptions & { index: number }): Episode {
   const { split, seed, index } = opts;
   checkOptions(split, seed, opts.renameTools);
   if (!Number.isInteger(index) || index < 0) throw new Error(`index must be an integer >= 0, got ${JSON.stringify(index)}`);
@@ -228,7 +228,7 @@ function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
 }
 
 /** n episodes: episode i is generateEpisode({ split, seed, index: i, mix, renameTools }). */
-export function generateEpisodes(opts: GenerateOptions & { n: number }): Episode[] {
+export function generateEpisodes(opts: ScenarioOptions & { n: number }): Episode[] {
   const { split, seed, n, mix } = opts;
   checkOptions(split, seed, opts.renameTools);
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be an integer >= 0, got ${JSON.stringify(n)}`);

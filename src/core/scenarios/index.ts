@@ -10,7 +10,7 @@ export {
   MAX_PROMPT_WORDS,
   type ScenarioMix,
   type MixKey,
-  type GenerateOptions,
+  type ScenarioOptions,
 } from './generate';
 export { INJECTION_STYLES, type InjectionStyle } from './injections';
 export { renameTools } from './rename';
