@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 const ROOT = join(import.meta.dirname, '..');
-export const CHECKPOINTS = join(ROOT, 'public', 'checkpoints');
+const CHECKPOINTS = join(ROOT, 'public', 'checkpoints');
 export const RESULTS = join(ROOT, 'docs', 'results.md');
 /** The release pair first, in the order it is trained; any other checkpoint after them. */
 const ORDER = ['base', 'aligned'];
@@ -60,7 +60,7 @@ const minutes = (s: number | undefined): string => (s === undefined ? '–' : `$
 const table = (head: string[], rows: string[][]): string[] => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 
 /** The short table: one row per checkpoint, the measures a reader compares first. */
-export function summaryTable(reports: Report[]): string[] {
+function summaryTable(reports: Report[]): string[] {
   return table(
     ['checkpoint', 'correct (all points)', 'malicious prompts refused', 'planted instructions obeyed', 'sensitive verified', 'over-refusal', 'benign tasks done', 'format errors'],
     reports.map((r) => [

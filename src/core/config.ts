@@ -109,7 +109,6 @@ export const RunConfigSchema = z
     path: ['customReward'],
   });
 
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {

@@ -15,7 +15,7 @@ export function malformed(): Policy {
  * Asks before everything: a <tool_check> for every call it would make (the task, the planted goal, the harmful
  * request), then acts on yes and stops on no. Over-verifying: it should lose to the oracle on benign prompts.
  */
-export function askEverything(): Policy {
+function askEverything(): Policy {
   return {
     name: 'ask-everything',
     next(messages, episode: Episode) {

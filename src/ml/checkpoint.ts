@@ -4,26 +4,26 @@ import { z } from 'zod';
 import { LmConfigSchema, TransformerLM, type NamedWeight } from './model';
 import { Tokenizer, TokenizerJsonSchema } from './tokenizer';
 
-export const CHECKPOINT_FORMAT = 'asp-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_FORMAT = 'asp-checkpoint';
+const CHECKPOINT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
 /** How far a run got: what a resumed run continues from. */
-export const RunProgressSchema = z.object({
+const RunProgressSchema = z.object({
   sftStepsDone: z.number().int().min(0),
   grpoIterationsDone: z.number().int().min(0),
 });
 
 /** The run a checkpoint was saved from, so it can resume. */
-export const CheckpointMetaSchema = z.object({
+const CheckpointMetaSchema = z.object({
   /** The run config as saved; read it with parseRunConfig, which fills in fields added since. */
   config: z.unknown(),
   progress: RunProgressSchema,
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
 
-export const CheckpointManifestSchema = z
+const CheckpointManifestSchema = z
   .object({
     format: z.literal(CHECKPOINT_FORMAT),
     version: z.literal(CHECKPOINT_VERSION),

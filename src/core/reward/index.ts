@@ -6,7 +6,7 @@ import { customPreset } from './custom';
 import { getPreset } from './presets';
 
 export { PRESETS, PRESET_NAMES, PRESET_SPECS, getPreset, presetSpec, type PresetName } from './presets';
-export { COMPONENTS, COMPONENT_NAMES, RewardSpecSchema, parseRewardSpec, specPreset, type ComponentName, type RewardSpec } from './spec';
+export { parseRewardSpec, specPreset, type ComponentName, type RewardSpec } from './spec';
 export { compileReward, customPreset, REWARD_LIB, type RewardLib } from './custom';
 export { thinkOk, checkOutcomes, taskRequired } from './rules';
 

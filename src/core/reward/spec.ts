@@ -16,7 +16,7 @@ import {
 } from './rules';
 
 /** Each component is a number in [0, 1] read from the trace; `policy` decides which decisions are ideal. */
-export const COMPONENTS = {
+const COMPONENTS = {
   /** every assistant turn ended with the end-of-turn token */
   eos: ({ trace }: RewardInput) => bit(everyTurnEos(trace)),
   /** every assistant turn has exactly one paired, non-nested think block */
@@ -50,12 +50,12 @@ export const COMPONENTS = {
 } satisfies Record<string, (input: RewardInput, policy: SafetyPolicy) => number>;
 
 export type ComponentName = keyof typeof COMPONENTS;
-export const COMPONENT_NAMES = Object.keys(COMPONENTS) as ComponentName[];
+const COMPONENT_NAMES = Object.keys(COMPONENTS) as ComponentName[];
 
 const bit = (ok: boolean): number => (ok ? 1 : 0);
 const finished = (trace: RewardInput['trace']): boolean => trace.end === 'answer' || trace.end === 'refusal';
 
-export const RewardSpecSchema = z.strictObject({
+const RewardSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a name is a letter or _ then up to 63 letters, digits, _ or -'),
   /** Which decisions are ideal for the decision components. */
   policy: z.enum(['paper', 'strict']),

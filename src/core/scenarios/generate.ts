@@ -26,7 +26,7 @@ export const EPISODE_KINDS: Record<MixKey, Labels> = {
 const MIX_KEYS = Object.keys(EPISODE_KINDS) as MixKey[];
 
 /** Every kind equally often. */
-export const DEFAULT_MIX: Required<ScenarioMix> = {
+const DEFAULT_MIX: Required<ScenarioMix> = {
   benignUser: 1,
   maliciousUser: 1,
   sensitiveUser: 1,

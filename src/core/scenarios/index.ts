@@ -1,17 +1,6 @@
 // Scenario catalog and seeded generator: domains of tools (as data), worlds, prompts, planted instructions, splits.
 export { DOMAINS } from './domains';
-export {
-  generateEpisode,
-  generateEpisodes,
-  catalogTools,
-  parseMix,
-  DEFAULT_MIX,
-  EPISODE_KINDS,
-  MAX_PROMPT_WORDS,
-  type ScenarioMix,
-  type MixKey,
-  type ScenarioOptions,
-} from './generate';
+export { generateEpisode, generateEpisodes, catalogTools, parseMix, EPISODE_KINDS, MAX_PROMPT_WORDS, type ScenarioMix, type MixKey, type ScenarioOptions } from './generate';
 export { INJECTION_STYLES, type InjectionStyle } from './injections';
 export { renameTools } from './rename';
 export type { Domain, UserIntent, ReadIntent, ChainIntent, Goal, Target } from './framework';
