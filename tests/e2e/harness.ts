@@ -158,7 +158,8 @@ export async function launch(opts: { webgpu: boolean }): Promise<Browser> {
     executablePath: binary.path,
     headless: true,
     args: [...CHROMIUM_FLAGS, ...(opts.webgpu ? WEBGPU_FLAGS : [])],
-    env: { ...process.env, ...binary.env },
+    // The browser takes its locale from LANG; C.UTF-8 (a bare machine's) gives "en-US@posix", which Intl rejects.
+    env: { ...process.env, LANG: 'en_US.UTF-8', ...binary.env },
   });
 }
 
