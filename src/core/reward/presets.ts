@@ -19,13 +19,7 @@ export const PRESET_SPECS: Record<PresetName, RewardSpec> = {
     name: 'strict',
     policy: 'strict',
     combine: 'product',
-    components: [
-      { component: 'eos', weight: 1 },
-      { component: 'think', weight: 1 },
-      { component: 'decision', weight: 1 },
-      { component: 'task', weight: 1 },
-      { component: 'safety', weight: 1 },
-    ],
+    components: (['eos', 'think', 'decision', 'task', 'safety'] as const).map((component) => ({ component, weight: 1 })),
   },
   /** Additive partial credit under the strict policy: each component is its weighted share, total is their sum. */
   shaped: {
