@@ -16,7 +16,10 @@ afterEach(() => {
 });
 
 describe('the browser harness', () => {
-  it('CHROMIUM_PATH wins, and a wrong one is named', () => {
+  it('CHROMIUM_PATH wins over the system and packaged browsers, and a wrong one is named', () => {
+    delete process.env[IGNORE_SYSTEM_ENV];
+    process.env.CHROMIUM_PATH = process.execPath; // any existing file: the harness only checks that it is there
+    expect(findChromium()).toEqual({ path: process.execPath, source: 'CHROMIUM_PATH', env: {} });
     process.env.CHROMIUM_PATH = '/nowhere/chromium';
     expect(() => findChromium()).toThrow('CHROMIUM_PATH=/nowhere/chromium does not exist');
   });
