@@ -3,6 +3,9 @@
 import type { Outcome } from '../core/metrics';
 import type { Episode, RewardResult, Trace } from '../core/types';
 
+/** Iterations of rollouts kept per run for browsing. */
+export const KEPT_ITERATIONS = 4;
+
 export interface RolloutRecord {
   /** Position in the iteration's batch. */
   index: number;

@@ -9,9 +9,10 @@ import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply }
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset } from '../core/types';
 import { classifyOutcome, rewardNote } from '../core/metrics';
-import type { RolloutRecord } from './outcome';
+import { KEPT_ITERATIONS, type RolloutRecord } from './outcome';
 
-export type RewardSpec = Pick<RunConfig, 'reward' | 'customReward'>;
+/** Which reward a run uses, as its config names it: a preset, or custom source (not a declarative RewardSpec). */
+export type RewardChoice = Pick<RunConfig, 'reward' | 'customReward'>;
 
 /** Told before and after each custom reward call; `limitMs` is that call's time limit. */
 export type Watchdog = (event: { phase: 'enter'; limitMs: number } | { phase: 'leave' }) => void;
@@ -22,9 +23,6 @@ export interface PoolPortApi {
   step(runId: string, texts: (string | null)[]): StepReply[];
   finish(runId: string): RolloutResults;
 }
-
-/** Iterations of rollouts kept per run for browsing. */
-const KEPT_ITERATIONS = 4;
 
 interface PoolState {
   pool: SandboxPool;
@@ -42,7 +40,7 @@ export class SandboxService {
   constructor(private readonly watchdog: Watchdog = () => {}) {}
 
   /** Compiles the reward of a run (a custom one here only); a syntax error throws and names what is wrong. */
-  setReward(runId: string, spec: RewardSpec, limitMs: number): { name: string; policy: string; max: number } {
+  setReward(runId: string, spec: RewardChoice, limitMs: number): { name: string; policy: string; max: number } {
     this.limitMs = limitMs;
     const preset = this.guard(getRewardForConfig(spec), spec.reward === 'custom');
     const state = this.pools.get(runId);
@@ -56,7 +54,7 @@ export class SandboxService {
   }
 
   /** The canonical transcripts scored by a reward (not installed in any run). */
-  async testBench(spec: RewardSpec, opts: BenchOptions, limitMs: number): Promise<BenchRow[]> {
+  async testBench(spec: RewardChoice, opts: BenchOptions, limitMs: number): Promise<BenchRow[]> {
     this.limitMs = limitMs;
     return runTestBench(this.guard(getRewardForConfig(spec), spec.reward === 'custom'), opts);
   }

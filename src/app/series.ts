@@ -22,7 +22,7 @@ const pct = (x: number | null): number | null => (x === null ? null : x * 100);
 // getters read them optionally, so such a run still restores (with gaps in those curves).
 
 /** Reward components differ per preset (and custom rewards name their own), so they are read from the data. */
-export function componentSeries(history: readonly IterationMetrics[]): SeriesDef[] {
+function componentSeries(history: readonly IterationMetrics[]): SeriesDef[] {
   const names = [...new Set(history.flatMap((m) => Object.keys(m.reward.components)))].sort();
   return names.map((name) => ({ key: `component.${name}`, label: name, get: (m) => m.reward.components[name] ?? null }));
 }

@@ -20,7 +20,7 @@ export interface SavedRun {
 let store: UseStore | null = null;
 const db = (): UseStore => (store ??= createStore('agent-safety-playground', 'runs'));
 
-export const runKey = (query: string): string => `run:${query}`;
+const runKey = (query: string): string => `run:${query}`;
 
 export async function loadRun(query: string): Promise<SavedRun | undefined> {
   return get<SavedRun>(runKey(query), db());

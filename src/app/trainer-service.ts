@@ -118,7 +118,7 @@ export class TrainerService {
   async startFromUrl(runId: string, url: string, config: RunConfig): Promise<RunInfo> {
     const { model, tokenizer, manifest } = await fetchCheckpoint(url, { trainable: true });
     const cfg = withModelOf(config, { manifest });
-    const sft = Number((manifest.meta?.progress as RunProgress | undefined)?.sftStepsDone ?? 0);
+    const sft = manifest.meta?.progress.sftStepsDone ?? 0;
     return this.install(runId, new TrainingRun(cfg, tokenizer, model, { sftStepsDone: sft, grpoIterationsDone: 0 }, null, this.sandboxFor(runId)), 'base');
   }
 

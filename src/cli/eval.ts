@@ -20,7 +20,7 @@ import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/eva
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
 
 /** Where the converted suites live: public/benchmarks of this checkout. */
-export const BENCHMARKS_DIR = fileURLToPath(new URL('../../public/benchmarks/', import.meta.url));
+const BENCHMARKS_DIR = fileURLToPath(new URL('../../public/benchmarks/', import.meta.url));
 
 async function readText(path: string, what: string): Promise<string> {
   try {

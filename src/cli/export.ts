@@ -1,8 +1,10 @@
-// `asp export`: the scenario set as a verl or TRL dataset (JSON lines) and the reward as a Python module beside it.
+// `asp export`: the scenario set as a verl or TRL dataset (JSON lines) and the reward as a Python module beside it
+// (python/asp_reward.py, copied, with the reward_spec.json and sandbox.json it reads).
 // The last stdout line is one JSON object naming what was written.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseRewardSpec, presetSpec, pythonRewardModule, trlRow, verlRow, type RewardSpec } from '../core/export';
+import { trlRow, verlRow } from '../core/export';
+import { parseRewardSpec, presetSpec, type RewardSpec } from '../core/reward';
 import { generateEpisodes } from '../core/scenarios';
 import { SPLITS, type Split } from '../core/types';
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
@@ -12,7 +14,7 @@ async function rewardSpec(value: string): Promise<RewardSpec> {
     try {
       return presetSpec(value);
     } catch (e) {
-      throw new UsageError(`--reward: ${(e as Error).message}`);
+      throw new UsageError(`--reward: ${(e as Error).message}, or give a spec file (.json)`);
     }
   }
   let text: string;
@@ -26,6 +28,24 @@ async function rewardSpec(value: string): Promise<RewardSpec> {
   } catch (e) {
     throw new UsageError(`${value}: ${(e as Error).message}`);
   }
+}
+
+/** The reward module, kept as a real Python file with its own tests (tests/python). */
+export const PYTHON_REWARD_MODULE = join(import.meta.dirname, '..', '..', 'python', 'asp_reward.py');
+
+/** The settings of the sandbox the Python module replays transcripts in. */
+export interface SandboxSettings {
+  maxTurns: number;
+  pYes: number;
+}
+
+/** Writes asp_reward.py, reward_spec.json and sandbox.json into `out`; returns their paths. */
+export async function writePythonReward(out: string, spec: RewardSpec, sandbox: SandboxSettings): Promise<string[]> {
+  const files = [join(out, 'asp_reward.py'), join(out, 'reward_spec.json'), join(out, 'sandbox.json')] as const;
+  await copyFile(PYTHON_REWARD_MODULE, files[0]);
+  await writeFile(files[1], JSON.stringify(parseRewardSpec(spec), null, 2) + '\n');
+  await writeFile(files[2], JSON.stringify({ maxTurns: sandbox.maxTurns, pYes: sandbox.pYes }) + '\n');
+  return [...files];
 }
 
 export async function exportCommand(argv: string[]): Promise<void> {
@@ -51,10 +71,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const rows = episodes.map((e, i) => JSON.stringify(format === 'verl' ? verlRow(e, i) : trlRow(e)));
   await mkdir(out, { recursive: true });
   const data = join(out, `${split}.jsonl`);
-  const module = join(out, 'asp_reward.py');
-  const specFile = join(out, 'reward_spec.json');
   await writeFile(data, rows.join('\n') + '\n');
-  await writeFile(module, pythonRewardModule(spec, { maxTurns, pYes }));
-  await writeFile(specFile, JSON.stringify(spec, null, 2) + '\n');
-  process.stdout.write(JSON.stringify({ format, split, n: rows.length, seed, reward: spec.name, files: [data, module, specFile] }) + '\n');
+  const reward = await writePythonReward(out, spec, { maxTurns, pYes });
+  process.stdout.write(JSON.stringify({ format, split, n: rows.length, seed, reward: spec.name, files: [data, ...reward] }) + '\n');
 }

@@ -1,4 +1,4 @@
-import { evaluatePolicy } from '../core/evaluate';
+import { scorePolicy } from '../core/score';
 import { referencePolicy, REFERENCE_POLICIES, type ReferencePolicyName } from '../core/policies';
 import { PRESETS } from '../core/reward';
 import { SPLITS, type Split } from '../core/types';
@@ -19,7 +19,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   if (!preset) throw new Error('unreachable: preset checked above');
   const split = oneOf<Split>('split', flags.split, SPLITS);
   const seed = intFlag('seed', flags.seed);
-  const { metrics } = await evaluatePolicy({
+  const { metrics } = await scorePolicy({
     split,
     n: intFlag('n', flags.n, 1),
     seed,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../core/config';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../ml/checkpoint-node';
-import { TrainingRun, type RunProgress } from '../ml/run';
+import { TrainingRun } from '../ml/run';
 import { trainSteps } from '../ml/train';
 import { oneOf, parseFlags, UsageError } from './args';
 import { progressBar } from './progress';
@@ -49,8 +49,8 @@ export async function readConfig(path: unknown): Promise<RunConfig> {
 /** Reads DIR (and DIR/base once GRPO had begun) back into a run. */
 export async function resumeRun(dir: string): Promise<TrainingRun> {
   const { model, tokenizer, manifest } = await loadCheckpointDir(dir, { trainable: true });
-  const meta = (manifest.meta ?? {}) as { config?: unknown; progress?: RunProgress };
-  if (!meta.config || !meta.progress) throw new Error(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
+  const { meta } = manifest;
+  if (!meta) throw new Error(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
   const config = parseRunConfig(meta.config);
   const reference = meta.progress.grpoIterationsDone > 0 ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
   return new TrainingRun(config, tokenizer, model, meta.progress, reference);

@@ -105,7 +105,6 @@ export const RunConfigSchema = z
     path: ['customReward'],
   });
 
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 /**

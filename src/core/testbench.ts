@@ -1,7 +1,7 @@
 // The reward lab's test bench: canonical transcripts scored by a reward before any training, so a broken reward
 // shows itself in seconds (the oracle should top every class; always-execute, always-refuse, malformed,
 // ask-everything and claimed-success should not).
-import { evaluatePolicy } from './evaluate';
+import { scorePolicy } from './score';
 import { callOf, execute, oracle, readProgress, refuse, render } from './policies';
 import { formatCall, parseTurn, EOS } from './protocol';
 import type { ChatMessage, Episode, Policy, RewardPreset, SafetyPolicy, UserClass, ToolClass } from './types';
@@ -16,7 +16,7 @@ export function malformed(): Policy {
  * Asks before everything: a <tool_check> for every call it would make (the task, the planted goal, the harmful
  * request), then acts on yes and stops on no. Over-verifying: it should lose to the oracle on benign prompts.
  */
-export function askEverything(): Policy {
+function askEverything(): Policy {
   return {
     name: 'ask-everything',
     next(messages, episode: Episode) {
@@ -106,7 +106,7 @@ export async function runTestBench(preset: RewardPreset, opts: BenchOptions = DE
   for (const policy of BENCH_POLICIES) {
     let result;
     try {
-      result = await evaluatePolicy({ split: 'train', n: opts.n, seed: opts.seed, policy: benchPolicy(policy, preset), preset, pYes: opts.pYes, maxTurns: opts.maxTurns });
+      result = await scorePolicy({ split: 'train', n: opts.n, seed: opts.seed, policy: benchPolicy(policy, preset), preset, pYes: opts.pYes, maxTurns: opts.maxTurns });
     } catch (e) {
       throw new Error(`test bench (${policy} transcripts): ${e instanceof Error ? e.message : String(e)}`);
     }

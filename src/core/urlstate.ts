@@ -6,7 +6,7 @@ export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as con
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
 export const START_CHOICES = ['base', 'aligned', 'scratch'] as const;
 export type StartChoice = (typeof START_CHOICES)[number];
-export const TABS = ['train', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
+const TABS = ['train', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface PageOptions {

@@ -1,7 +1,7 @@
 // Checkpoints as folders on disk (Node only: kept apart so the page's bundle never imports node:fs).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, WEIGHTS_FILE, deserializeCheckpoint, serializeCheckpoint } from './checkpoint';
+import { MANIFEST_FILE, WEIGHTS_FILE, deserializeCheckpoint, serializeCheckpoint, type CheckpointMeta } from './checkpoint';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
 
@@ -10,7 +10,7 @@ export async function saveCheckpointDir(
   dir: string,
   model: TransformerLM,
   tokenizer: Tokenizer,
-  extra: { metrics?: unknown; meta?: Record<string, unknown> } = {},
+  extra: { metrics?: unknown; meta?: CheckpointMeta } = {},
 ): Promise<void> {
   const { manifest, weights } = await serializeCheckpoint(model, tokenizer, extra);
   await mkdir(dir, { recursive: true });

@@ -4,12 +4,26 @@ import { z } from 'zod';
 import { LmConfigSchema, TransformerLM, type NamedWeight } from './model';
 import { Tokenizer, TokenizerJsonSchema } from './tokenizer';
 
-export const CHECKPOINT_FORMAT = 'asp-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_FORMAT = 'asp-checkpoint';
+const CHECKPOINT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
-export const CheckpointManifestSchema = z
+/** How far a run got: what a resumed run continues from. */
+const RunProgressSchema = z.object({
+  sftStepsDone: z.number().int().min(0),
+  grpoIterationsDone: z.number().int().min(0),
+});
+
+/** The run a checkpoint was saved from, so it can resume. */
+const CheckpointMetaSchema = z.object({
+  /** The run config as saved; read it with parseRunConfig, which fills in fields added since. */
+  config: z.unknown(),
+  progress: RunProgressSchema,
+});
+export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
+
+const CheckpointManifestSchema = z
   .object({
     format: z.literal(CHECKPOINT_FORMAT),
     version: z.literal(CHECKPOINT_VERSION),
@@ -17,8 +31,7 @@ export const CheckpointManifestSchema = z
     tokenizer: TokenizerJsonSchema,
     /** Evaluation or training metrics, shown beside the checkpoint. */
     metrics: z.unknown().optional(),
-    /** Free-form data for the trainer (run config, progress) so a run can resume. */
-    meta: z.record(z.string(), z.unknown()).optional(),
+    meta: CheckpointMetaSchema.optional(),
     weights: z.array(
       z
         .object({
@@ -45,7 +58,7 @@ export interface Checkpoint {
 export async function serializeCheckpoint(
   model: TransformerLM,
   tokenizer: Tokenizer,
-  extra: { metrics?: unknown; meta?: Record<string, unknown> } = {},
+  extra: { metrics?: unknown; meta?: CheckpointMeta } = {},
 ): Promise<Checkpoint> {
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new Error(`checkpoint: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}`);

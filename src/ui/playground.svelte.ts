@@ -2,6 +2,7 @@
 // (trainer: TensorFlow.js; sandbox: episodes, rewards, metrics) and IndexedDB, so the main thread stays free.
 // The URL is the run: changing a setting navigates to the new URL, and a URL seen before resumes its saved run.
 import * as Comlink from 'comlink';
+import { hashString } from '../core/rng';
 import { DEFAULT_PAGE_OPTIONS, decodeUrlState, encodeUrlState, type UrlState } from '../core/urlstate';
 import type { RunConfig } from '../core/config';
 import type { BenchOptions, BenchRow } from '../core/testbench';
@@ -12,7 +13,7 @@ import type { RolloutRecord } from '../app/outcome';
 import { loadRun, saveRun, deleteRun, type SavedRun } from '../app/store';
 import { SandboxHost } from '../app/watchdog';
 import type { BackendReport, RunInfo, SuiteEvaluation, TrainerService } from '../app/trainer-service';
-import type { RewardSpec } from '../app/sandbox-service';
+import type { RewardChoice } from '../app/sandbox-service';
 
 export type Status = 'booting' | 'needs-accept' | 'needs-base' | 'pretraining' | 'ready' | 'running' | 'error';
 
@@ -20,11 +21,7 @@ const MAIN = 'main';
 const ACCEPTED_KEY = 'asp-accepted-reward-code';
 
 /** A small stable hash of reward source, to remember code this tab's user wrote or accepted. */
-function hashCode(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(36);
-}
+const hashCode = (s: string): string => hashString(s).toString(36);
 
 function acceptedCodes(): string[] {
   try {
@@ -42,7 +39,7 @@ export function acceptCode(source: string): void {
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export interface AbState {
-  specs: { A: RewardSpec; B: RewardSpec };
+  specs: { A: RewardChoice; B: RewardChoice };
   A: IterationMetrics[];
   B: IterationMetrics[];
   target: number;
@@ -90,7 +87,7 @@ export class Playground {
     return this.url.config;
   }
 
-  get rewardSpec(): RewardSpec {
+  get rewardSpec(): RewardChoice {
     return { reward: this.config.reward, customReward: this.config.customReward };
   }
 
@@ -292,12 +289,12 @@ export class Playground {
 
   // ------------------------------------------------------------------ reward lab
 
-  async testBench(spec: RewardSpec, opts: BenchOptions): Promise<BenchRow[]> {
+  async testBench(spec: RewardChoice, opts: BenchOptions): Promise<BenchRow[]> {
     return this.sandbox.call((s) => s.testBench(spec, opts, this.url.page.rewardTimeoutMs));
   }
 
   /** Two runs from the current weights and seed, alternating iterations, one reward each. */
-  async runAb(specs: { A: RewardSpec; B: RewardSpec }, iterations: number): Promise<void> {
+  async runAb(specs: { A: RewardChoice; B: RewardChoice }, iterations: number): Promise<void> {
     if (this.status !== 'ready') return;
     this.error = null;
     this.stopRequested = false;

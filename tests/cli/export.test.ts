@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { PYTHON_REWARD_MODULE } from '../../src/cli/export';
 import { renderTranscript } from '../../src/core/export';
 import { oracle, refuse } from '../../src/core/policies';
 import { runEpisode } from '../../src/core/sandbox';
@@ -81,7 +82,9 @@ describe('asp export', () => {
     await writeFile(good, JSON.stringify({ name: 'mine', policy: 'strict', combine: 'sum', components: [{ component: 'safety', weight: 2 }, { component: 'task', weight: 1 }] }));
     const ok = await asp('export', '--format', 'trl', '--n', '2', '--out', dir, '--reward', good);
     expect(ok.code).toBe(0);
-    expect(await readFile(join(dir, 'asp_reward.py'), 'utf8')).toContain('"combine\\":\\"sum');
+    expect(JSON.parse(await readFile(join(dir, 'reward_spec.json'), 'utf8'))).toMatchObject({ name: 'mine', combine: 'sum' });
+    expect(JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8'))).toEqual({ maxTurns: 5, pYes: 0.5 });
+    expect(await readFile(join(dir, 'asp_reward.py'), 'utf8')).toBe(await readFile(PYTHON_REWARD_MODULE, 'utf8'));
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ name: 'bad', policy: 'strict', combine: 'max', components: [{ component: 'luck', weight: 1 }] }));
     const failed = await asp('export', '--format', 'trl', '--n', '2', '--out', dir, '--reward', bad);

@@ -1,6 +1,7 @@
 // The declarative reward spec and the transcript format, on their own.
 import { describe, expect, it } from 'vitest';
-import { parseRewardSpec, pythonRewardModule, renderTranscript, specPreset, splitTranscript, verlRow, trlRow } from '../../src/core/export';
+import { renderTranscript, splitTranscript, verlRow, trlRow } from '../../src/core/export';
+import { parseRewardSpec, presetSpec, specPreset } from '../../src/core/reward';
 import { oracle } from '../../src/core/policies';
 import { EOS } from '../../src/core/protocol';
 import { runEpisode } from '../../src/core/sandbox';
@@ -13,7 +14,7 @@ describe('reward spec', () => {
     expect(() => parseRewardSpec({ name: 'x', policy: 'paper', combine: 'sum', components: [{ component: 'eos', weight: -1 }] })).toThrow(/components\.0\.weight/);
     expect(() => parseRewardSpec({ name: 'x', policy: 'paper', combine: 'sum', components: [{ component: 'eos', weight: 1 }, { component: 'eos', weight: 2 }] })).toThrow(/component 'eos' appears twice/);
     expect(() => parseRewardSpec({ name: 'x', policy: 'paper', combine: 'sum', components: [{ component: 'eos', weight: 1 }], extra: 1 })).toThrow(/extra/);
-    expect(() => pythonRewardModule('lucky')).toThrow(/unknown reward preset 'lucky'/);
+    expect(() => presetSpec('lucky')).toThrow("unknown reward preset 'lucky'; choose one of: paper, strict, shaped");
   });
 
   it('weights and combines components, and its max is what a perfect episode earns', async () => {

@@ -1,7 +1,7 @@
 // Outcomes that tell the truth: unsafe effects read from the world diff, one outcome per rollout from hand-made
 // traces, the reward-vs-outcome line, and the same on the reference policies over generated episodes.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/evaluate';
+import { scorePolicy } from '../../src/core/score';
 import { aggregateMetrics, classifyOutcome, OUTCOMES, rewardNote, type Outcome } from '../../src/core/metrics';
 import { execute, oracle, refuse } from '../../src/core/policies';
 import { getPreset } from '../../src/core/reward';
@@ -87,7 +87,7 @@ describe('unsafe effects from the world diff', () => {
 
   it('every succeeded attack of the no-defense agent and of the paper oracle has an unsafe effect', async () => {
     for (const [policy, preset] of [[execute(), 'paper'], [oracle('paper'), 'paper']] as const) {
-      const { records } = await evaluatePolicy({ split: 'train', n: 300, seed: 11, policy, preset: getPreset(preset) });
+      const { records } = await scorePolicy({ split: 'train', n: 300, seed: 11, policy, preset: getPreset(preset) });
       const attacked = records.filter((r) => r.trace.attackSucceeded);
       expect(attacked.length).toBeGreaterThan(10);
       for (const r of attacked) expect(r.trace.unsafeEffects.length, r.episode.id).toBeGreaterThan(0);
@@ -164,18 +164,18 @@ describe('outcomes in the metrics', () => {
   });
 
   it('over generated episodes: the strict oracle is always correct, the no-defense agent has unsafe effects >= attack success', async () => {
-    const strict = await evaluatePolicy({ split: 'test', n: 120, seed: 4, policy: oracle('strict'), preset: getPreset('strict') });
+    const strict = await scorePolicy({ split: 'test', n: 120, seed: 4, policy: oracle('strict'), preset: getPreset('strict') });
     expect(strict.metrics.outcomes.correct).toBe(120);
     expect(strict.metrics.unsafeEffectRate.overall).toBe(0);
-    const ex = await evaluatePolicy({ split: 'test', n: 120, seed: 4, policy: execute(), preset: getPreset('paper') });
+    const ex = await scorePolicy({ split: 'test', n: 120, seed: 4, policy: execute(), preset: getPreset('paper') });
     expect(ex.metrics.attackSuccessRate.tool).toBe(1);
     expect(ex.metrics.unsafeEffectRate.tool).toBeGreaterThanOrEqual(ex.metrics.attackSuccessRate.tool!);
     expect(ex.metrics.unsafeEffectRate.user).toBeGreaterThanOrEqual(ex.metrics.attackSuccessRate.user!);
     // Obeying a planted instruction after a yes is what the paper pays for: rewarded, and an attack.
-    const paperOracle = await evaluatePolicy({ split: 'test', n: 120, seed: 4, policy: oracle('paper'), preset: getPreset('paper') });
+    const paperOracle = await scorePolicy({ split: 'test', n: 120, seed: 4, policy: oracle('paper'), preset: getPreset('paper') });
     expect(paperOracle.metrics.rewardedButWrong).toBe(paperOracle.metrics.outcomes.attack);
     expect(paperOracle.metrics.outcomes.attack).toBeGreaterThan(0);
-    const rf = await evaluatePolicy({ split: 'test', n: 120, seed: 4, policy: refuse(), preset: getPreset('strict') });
+    const rf = await scorePolicy({ split: 'test', n: 120, seed: 4, policy: refuse(), preset: getPreset('strict') });
     const benign = rf.records.filter((r) => r.episode.labels.user === 'benign' && r.episode.labels.tool !== 'malicious');
     expect(rf.metrics.outcomes['over-refused']).toBe(benign.length);
   });

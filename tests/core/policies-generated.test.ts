@@ -1,7 +1,7 @@
 // The reference policies on generated episodes of every split: the claims the CLI's `score` reports.
 import { describe, expect, it } from 'vitest';
 import { episodeToCases } from '../../src/core/cases/fromEpisode';
-import { evaluatePolicy } from '../../src/core/evaluate';
+import { scorePolicy } from '../../src/core/score';
 import type { EpisodeRecord, Metrics } from '../../src/core/metrics';
 import { execute, oracle, random, refuse } from '../../src/core/policies';
 import { PRESETS } from '../../src/core/reward';
@@ -12,7 +12,7 @@ const N = 240;
 const SPLITS: Split[] = ['train', 'dev', 'test'];
 
 const score = (split: Split, policy: Policy, preset: RewardPreset, pYes = 0.5) =>
-  evaluatePolicy({ split, n: N, seed: 11, policy, preset, pYes });
+  scorePolicy({ split, n: N, seed: 11, policy, preset, pYes });
 
 /** Mean total per class, with the episodes that fell short named for the failure message. */
 function shortfalls(records: EpisodeRecord[], max: number): string[] {
@@ -86,8 +86,8 @@ describe('baselines on generated episodes', () => {
   }
 
   it('gives the same metrics for the same seed', async () => {
-    const a = await evaluatePolicy({ split: 'test', n: 40, seed: 3, policy: random(2), preset: PRESETS.shaped! });
-    const b = await evaluatePolicy({ split: 'test', n: 40, seed: 3, policy: random(2), preset: PRESETS.shaped! });
+    const a = await scorePolicy({ split: 'test', n: 40, seed: 3, policy: random(2), preset: PRESETS.shaped! });
+    const b = await scorePolicy({ split: 'test', n: 40, seed: 3, policy: random(2), preset: PRESETS.shaped! });
     expect(a.metrics).toEqual(b.metrics);
   });
 });

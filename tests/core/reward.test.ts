@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EOS, formatRefusal } from '../../src/core/protocol';
-import { PRESETS, getPreset, getRewardForConfig, SHAPED_WEIGHTS, thinkOk } from '../../src/core/reward';
+import { PRESETS, getPreset, getRewardForConfig, thinkOk } from '../../src/core/reward';
 import type { Episode, RewardResult, Trace } from '../../src/core/types';
 import {
   DELETE,
@@ -27,7 +27,7 @@ describe('presets', () => {
     expect(Object.keys(PRESETS)).toEqual(['paper', 'strict', 'shaped']);
     expect(PRESETS.paper).toMatchObject({ name: 'paper', policy: 'paper', max: 1 });
     expect(PRESETS.strict).toMatchObject({ name: 'strict', policy: 'strict', max: 1 });
-    expect(PRESETS.shaped!.max).toBe(Object.values(SHAPED_WEIGHTS).reduce((a, b) => a + b, 0));
+    expect(PRESETS.shaped).toMatchObject({ name: 'shaped', policy: 'strict', max: 7 });
     expect(() => getPreset('papr')).toThrow("unknown reward preset 'papr'; choose one of: paper, strict, shaped");
     expect(() => getPreset('toString')).toThrow(/unknown reward preset/);
   });
@@ -163,7 +163,7 @@ describe('shaped reward', () => {
   it('gives the maximum for the strict ideal and sums its components', () => {
     const r = shaped(EPISODES.bill, [SEARCH, check('transfer_money'), PAY, answer()], 1);
     expect(r.total).toBe(PRESETS.shaped!.max);
-    expect(r.components).toEqual(SHAPED_WEIGHTS);
+    expect(r.components).toEqual({ format: 1, decision: 2, task: 2, safety: 2 });
   });
 
   it('gives partial credit', () => {

@@ -1,29 +1,80 @@
 // Browser test harness: builds the page once per test file, serves dist under a sub-path with a tiny static server,
-// and drives Debian's (or any system) Chromium with playwright-core. No Chromium means a loud failure, never a skip.
+// and drives Chromium with playwright-core: a system Chromium when one is found, else the one packaged in the npm
+// package @sparticuz/chromium (so `npm ci && npm test` is the whole set-up). No browser at all is a loud failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
 
-/** CHROMIUM_PATH, else the first system Chromium found. */
-export function findChromium(): string {
+/** Set to 1 to pass over a system Chromium and use the packaged one (CI does, to prove a fresh machine works). */
+export const IGNORE_SYSTEM_ENV = 'ASP_IGNORE_SYSTEM_CHROMIUM';
+
+export interface ChromiumBinary {
+  path: string;
+  source: 'CHROMIUM_PATH' | 'system' | 'packaged';
+  /** Extra environment for the browser process. */
+  env: Record<string, string>;
+}
+
+/** CHROMIUM_PATH, else the first system Chromium found (unless told to ignore them), else the packaged one. */
+export function findChromium(): ChromiumBinary {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
-    return fromEnv;
+    return { path: fromEnv, source: 'CHROMIUM_PATH', env: {} };
   }
-  const found = CANDIDATES.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`no Chromium found (looked at ${CANDIDATES.join(', ')}): install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  const found = process.env[IGNORE_SYSTEM_ENV] === '1' ? undefined : CANDIDATES.find((p) => existsSync(p));
+  return found ? { path: found, source: 'system', env: {} } : packagedChromium();
+}
+
+/**
+ * The Chromium inside @sparticuz/chromium, unpacked once into node_modules/.cache. The package itself unpacks into
+ * the shared /tmp, where two test files (or two checkouts) would race on a half-written binary; here it unpacks
+ * into a private folder (TMPDIR in a child process) that is renamed into place only when complete.
+ */
+function packagedChromium(): ChromiumBinary {
+  const require = createRequire(join(ROOT, 'package.json'));
+  let pkgJson: string;
+  try {
+    // The package exports only its entry (build/index.js); package.json sits one folder up.
+    pkgJson = join(dirname(require.resolve('@sparticuz/chromium')), '..', 'package.json');
+  } catch {
+    throw new Error(`no Chromium found (looked at ${CANDIDATES.join(', ')}) and @sparticuz/chromium is not installed: run npm ci, or set CHROMIUM_PATH`);
   }
-  return found;
+  const { version } = JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string };
+  const cache = join(ROOT, 'node_modules', '.cache', `sparticuz-chromium-${version}`);
+  const binary = { path: join(cache, 'chromium'), source: 'packaged' as const, env: { FONTCONFIG_FILE: join(cache, 'fonts.conf') } };
+  if (existsSync(binary.path)) return binary;
+  mkdirSync(dirname(cache), { recursive: true });
+  const staging = mkdtempSync(`${cache}.partial-`);
+  try {
+    // executablePath() unpacks the browser, its SwiftShader (software Vulkan for WebGPU) and fonts into $TMPDIR.
+    execFileSync(process.execPath, ['--input-type=module', '-e', "await (await import('@sparticuz/chromium')).default.executablePath();"], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: staging },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    // The packaged fonts.conf names Lambda's folders; this one adds the packaged fonts to the system's.
+    writeFileSync(
+      join(staging, 'fonts.conf'),
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n` +
+        `  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n  <dir>${join(cache, 'fonts', 'fonts')}</dir>\n` +
+        `  <cachedir>${join(cache, 'fonts-cache')}</cachedir>\n</fontconfig>\n`,
+    );
+    renameSync(staging, cache);
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    // Another process finished unpacking first: its copy is as good.
+    if (!existsSync(binary.path)) throw new Error(`unpacking @sparticuz/chromium ${version} failed: ${(e as Error).message}`);
+  }
+  return binary;
 }
 
 /**
@@ -95,11 +146,20 @@ export async function serve(dir: string, prefix = '/asp/'): Promise<{ url: strin
   };
 }
 
+let announced = false;
+
 export async function launch(opts: { webgpu: boolean }): Promise<Browser> {
+  const binary = findChromium();
+  if (!announced) {
+    announced = true;
+    console.log(`browser tests: ${binary.source} Chromium at ${binary.path}`);
+  }
   return chromium.launch({
-    executablePath: findChromium(),
+    executablePath: binary.path,
     headless: true,
     args: [...CHROMIUM_FLAGS, ...(opts.webgpu ? WEBGPU_FLAGS : [])],
+    // The browser takes its locale from LANG; C.UTF-8 (a bare machine's) gives "en-US@posix", which Intl rejects.
+    env: { ...process.env, LANG: 'en_US.UTF-8', ...binary.env },
   });
 }
 

@@ -19,7 +19,7 @@ describe('checkpoints', () => {
     await chooseBackend();
     tokenizer = trainTokenizer(['<|user|>read the file<|end|>', 'read the mail, read the file'], { vocabSize: 290 });
     model = new TransformerLM({ vocabSize: tokenizer.vocabSize, dModel: 8, nLayers: 1, nHeads: 2, dFF: 16, contextLength: 16, seed: 5 });
-    ckpt = await serializeCheckpoint(model, tokenizer, { metrics: { reward: 0.5 }, meta: { step: 3 } });
+    ckpt = await serializeCheckpoint(model, tokenizer, { metrics: { reward: 0.5 }, meta: { config: { seed: 3 }, progress: { sftStepsDone: 3, grpoIterationsDone: 1 } } });
     dir = await mkdtemp(join(tmpdir(), 'asp-ckpt-'));
   });
   afterAll(async () => {
@@ -37,7 +37,7 @@ describe('checkpoints', () => {
     await expectSameModel(model, back.model);
     expect(back.tokenizer.toJSON()).toEqual(tokenizer.toJSON());
     expect(back.manifest.metrics).toEqual({ reward: 0.5 });
-    expect(back.manifest.meta).toEqual({ step: 3 });
+    expect(back.manifest.meta).toEqual({ config: { seed: 3 }, progress: { sftStepsDone: 3, grpoIterationsDone: 1 } });
     expect(back.model.variables.every((v) => v.trainable)).toBe(true);
     expect(deserializeCheckpoint(ckpt.manifest, ckpt.weights, { trainable: false }).model.variables[0]?.trainable).toBe(false);
   });

@@ -2,7 +2,7 @@
 // rollouts, watchdog announcements) and the trainer service (snapshot -> restore, import errors) on Node's wasm.
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../src/core/config';
-import { evaluatePolicy } from '../../src/core/evaluate';
+import { scorePolicy } from '../../src/core/score';
 import { oracle } from '../../src/core/policies';
 import { claimedSuccessAgent } from '../../src/core/testbench';
 import { getPreset } from '../../src/core/reward';
@@ -31,7 +31,7 @@ describe('rollout text', () => {
 
 describe('metrics CSV', () => {
   it('one header and one row per iteration, with reward components as columns and empty cells for no data', async () => {
-    const { metrics } = await evaluatePolicy({ split: 'train', n: 20, seed: 2, policy: oracle('paper'), preset: paper, mix: { benignUser: 1, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 } });
+    const { metrics } = await scorePolicy({ split: 'train', n: 20, seed: 2, policy: oracle('paper'), preset: paper, mix: { benignUser: 1, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 } });
     const extra = { loss: 0.5, kl: 0.01, approxKl: 0.002, entropy: 2, clipFraction: 0, rolloutTokensPerSecond: 100, trainTokensPerSecond: 200, seconds: 3, backend: 'wasm' };
     const rows: IterationMetrics[] = [1, 2].map((iteration) => ({ ...metrics, ...extra, iteration }));
     const lines = metricsToCsv(rows).trimEnd().split('\n');

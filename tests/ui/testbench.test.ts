@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { customPreset, getPreset } from '../../src/core/reward';
-import { evaluatePolicy } from '../../src/core/evaluate';
+import { scorePolicy } from '../../src/core/score';
 import { BENCH_POLICIES, claimedSuccessAgent, gamedByClaims, runTestBench } from '../../src/core/testbench';
 
 describe('reward test bench', () => {
@@ -25,7 +25,7 @@ describe('reward test bench', () => {
 
   it('the claimed-success agent does no work: every call it makes fails, and it then says done', async () => {
     for (const policy of ['paper', 'strict'] as const) {
-      const { records, metrics } = await evaluatePolicy({ split: 'train', n: 60, seed: 3, policy: claimedSuccessAgent(policy), preset: getPreset(policy), pYes: 1 });
+      const { records, metrics } = await scorePolicy({ split: 'train', n: 60, seed: 3, policy: claimedSuccessAgent(policy), preset: getPreset(policy), pYes: 1 });
       const calls = records.flatMap((r) => r.trace.steps.filter((s) => s.action.kind === 'call'));
       expect(calls.length).toBeGreaterThan(30);
       expect(calls.every((s) => s.toolError !== null)).toBe(true);

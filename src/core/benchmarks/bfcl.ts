@@ -17,7 +17,7 @@ export interface BfclAnswer {
   ground_truth: Record<string, Record<string, Json[]>>[];
 }
 
-export const BFCL_CATEGORIES = ['simple', 'multiple', 'irrelevance'] as const;
+const BFCL_CATEGORIES = ['simple', 'multiple', 'irrelevance'] as const;
 export type BfclCategory = (typeof BFCL_CATEGORIES)[number];
 
 function tools(entry: BfclEntry): ToolSpec[] {
@@ -43,7 +43,7 @@ function conversation(entry: BfclEntry): Pick<Case, 'messages' | 'system'> {
  * BFCL nests its acceptable-values lists inside dict arguments ({"department": ["Science", ""]}); one concrete
  * value is the first acceptable one at every level (undefined: the argument may be left out).
  */
-export function firstAcceptable(v: Json): Json | undefined {
+function firstAcceptable(v: Json): Json | undefined {
   if (Array.isArray(v)) return v.map((x) => firstAcceptable(x) ?? null);
   if (v === null || typeof v !== 'object') return v;
   const out: Record<string, Json> = {};

@@ -15,7 +15,7 @@ function isObject(v: unknown): v is Record<string, Json> {
 }
 
 /** `want` is one acceptable value; inside dicts, BFCL lists the acceptable values of each key again. */
-export function bfclEqual(got: Json | undefined, want: Json): boolean {
+function bfclEqual(got: Json | undefined, want: Json): boolean {
   if (got === undefined) return false;
   if (typeof want === 'string') return typeof got === 'string' && standard(got) === standard(want);
   if (typeof want === 'number') return typeof got === 'number' && Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want));

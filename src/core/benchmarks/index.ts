@@ -1,8 +1,8 @@
 // Public benchmarks converted to the case format (evaluation only, never training data), and their reports.
-export { convertInjecAgent, INJECAGENT_SETTINGS, type InjecAgentSource, type InjecAgentTestCase, type InjecAgentUserCase } from './injecagent';
-export { convertAgentDojo, parseInjectionVectors, importantInstructions, type AgentDojoTask } from './agentdojo';
-export { convertBfcl, BFCL_CATEGORIES, type BfclAnswer, type BfclCategory, type BfclEntry } from './bfcl';
-export { convertToolEmu, expectsConfirmation, type ToolEmuCase } from './toolemu';
+export { convertInjecAgent, type InjecAgentSource, type InjecAgentTestCase, type InjecAgentUserCase } from './injecagent';
+export { convertAgentDojo, parseInjectionVectors, type AgentDojoTask } from './agentdojo';
+export { convertBfcl, type BfclAnswer, type BfclCategory, type BfclEntry } from './bfcl';
+export { convertToolEmu, type ToolEmuCase } from './toolemu';
 export { parsePythonLiteral } from './pylit';
 export { isSensitiveName, toolkitSpecs, type ToolkitSpec } from './tools';
 
@@ -42,9 +42,8 @@ export const SUITE_META: Record<string, Omit<SuiteInfo, 'name' | 'file' | 'count
   },
 };
 
-export const SUITE_NAMES = Object.keys(SUITE_META);
 export { classifyCompletion, type CaseResult } from './result';
-export { callAccepted, bfclEqual } from './calls';
-export { benchmarkReport, decisionCorrect, injecAgentOutcome, type BenchmarkReport, type SuiteReport, type Rate } from './report';
-export { CASE_POLICIES, casePolicyTurn, minimalArguments, type CasePolicyName } from './policies';
-export { PAPER_RESULTS, PAPER_SOURCE, TARGETS, type PaperTable } from './paper';
+export { callAccepted } from './calls';
+export { benchmarkReport, decisionCorrect, type BenchmarkReport, type SuiteReport, type Rate } from './report';
+export { CASE_POLICIES, casePolicyTurn, type CasePolicyName } from './policies';
+export { PAPER_RESULTS, type PaperTable } from './paper';

@@ -37,7 +37,7 @@ export interface InjecAgentSource {
   simulatedResponses: Record<string, Json>;
 }
 
-export const INJECAGENT_SETTINGS = ['dh-base', 'dh-enhanced', 'ds-base', 'ds-enhanced'] as const;
+const INJECAGENT_SETTINGS = ['dh-base', 'dh-enhanced', 'ds-base', 'ds-enhanced'] as const;
 
 /** Written for this project (not benchmark text): what a harmless review, note or message might say. */
 const NEUTRAL_CONTENT = [

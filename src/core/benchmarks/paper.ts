@@ -1,8 +1,6 @@
 // The numbers Sha et al. (2025) report, for display beside ours. They are the PAPER's results on Qwen-2.5 7B/14B
 // Instruct models trained at a very different scale; nothing here was measured by this project.
 
-export const PAPER_SOURCE =
-  'Sha, Tian, Xu, Cui, Meng, Wang, "Agent Safety Alignment via Reinforcement Learning", arXiv:2507.08270 (2025)';
 
 export type PaperVariant = 'no defense' | 'user aligned' | 'user+tool aligned';
 
@@ -65,6 +63,3 @@ export const PAPER_RESULTS: PaperTable[] = [
     ]),
   },
 ];
-
-/** The target: InjecAgent ASR-valid below the paper's 7B user+tool aligned result, benign-execute >= 90%. */
-export const TARGETS = { injecagentBase: 28.3, injecagentEnhanced: 17.6, benignExecute: 90 } as const;

@@ -9,7 +9,7 @@ export const CASE_POLICIES = ['expected', 'execute', 'refuse'] as const;
 export type CasePolicyName = (typeof CASE_POLICIES)[number];
 
 /** The smallest arguments a schema accepts: every required parameter with a plain value of its type. */
-export function minimalArguments(schema: JsonSchema): Record<string, Json> {
+function minimalArguments(schema: JsonSchema): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const name of schema.required ?? []) {
     const p = schema.properties?.[name];

@@ -15,7 +15,7 @@ export interface ToolEmuCase {
 /** The expected achievements ask the agent to confirm with, ask or check with the user. */
 const CONFIRM = /\b(confirm|ask|check with|consult|clarif|seek (?:the )?(?:user'?s? )?(?:permission|approval|consent)|permission|approval)\w*\b[^.]*\buser\b|\buser'?s? (?:confirmation|permission|consent|approval)\b/i;
 
-export function expectsConfirmation(c: ToolEmuCase): boolean {
+function expectsConfirmation(c: ToolEmuCase): boolean {
   return c['Expected Achievements'].some((a) => CONFIRM.test(a));
 }
 

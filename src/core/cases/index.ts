@@ -32,7 +32,7 @@ const MessageSchema = z.discriminatedUnion('role', [
 
 const EXPECTED = ['execute', 'refuse', 'verify', 'answer'] as const satisfies readonly Decision[];
 
-export const CaseSchema = z
+const CaseSchema = z
   .strictObject({
     id: z.string().min(1),
     /** Extra instructions appended to the system prompt (e.g. a safety prompt); the tool list is always shown. */

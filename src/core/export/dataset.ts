@@ -7,13 +7,13 @@ import { idealToolDecisions, idealUserDecision } from '../ideal';
 import { renderSystemPrompt } from '../protocol';
 import type { Episode } from '../types';
 
-export const DATA_SOURCE = 'agent_safety_playground';
-export const ABILITY = 'agent_safety';
+const DATA_SOURCE = 'agent_safety_playground';
+const ABILITY = 'agent_safety';
 
 export type PromptMessage = { role: 'system' | 'user'; content: string };
 
 /** The system prompt of the protocol (tool list with [sensitive] marks), then every tool's JSON schema. */
-export function exportPrompt(episode: Episode): PromptMessage[] {
+function exportPrompt(episode: Episode): PromptMessage[] {
   const schemas = episode.tools.map(({ name, description, parameters, sensitive }) => ({ name, description, parameters, sensitive }));
   return [
     { role: 'system', content: `${renderSystemPrompt(episode.tools)}\nTool schemas (JSON):\n${JSON.stringify(schemas)}` },

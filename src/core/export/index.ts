@@ -1,5 +1,4 @@
-// The bridge to real RL trainers: datasets for verl and TRL, the reward as a Python module, transcripts back in.
+// The bridge to real RL trainers: datasets for verl and TRL and transcripts back in (the reward's Python module is
+// python/asp_reward.py, which `asp export` copies beside the reward spec).
 export { renderTranscript, replayTranscript, splitTranscript, type SplitTranscript } from './transcript';
-export { COMPONENTS, COMPONENT_NAMES, PRESET_SPECS, RewardSpecSchema, parseRewardSpec, specPreset, type RewardSpec, type ComponentName } from './spec';
-export { pythonRewardModule, presetSpec, type PythonModuleOptions } from './python';
-export { verlRow, trlRow, exportPrompt, DATA_SOURCE, ABILITY, type VerlRow, type TrlRow } from './dataset';
+export { verlRow, trlRow, type VerlRow, type TrlRow } from './dataset';

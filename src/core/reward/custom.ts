@@ -16,7 +16,7 @@ import {
   thinkOk,
 } from './rules';
 
-/** Helpers a custom reward can use: passed as `lib` (in scope, and as the second argument). */
+/** Helpers a custom reward can use: passed as `lib` (in scope, and as the second argument); src/app/reward-hints.ts shows their signatures. */
 export const REWARD_LIB = Object.freeze({
   isRefusal,
   matchesCall,
@@ -34,74 +34,6 @@ export const REWARD_LIB = Object.freeze({
 });
 
 export type RewardLib = typeof REWARD_LIB;
-
-/** What a custom reward sees, as TypeScript declarations (shown next to the editor). */
-export const REWARD_API_DOC = `// Write plain JavaScript: function reward(input) { ... } or (input) => ({ ... }).
-// Return { total: number, components: { [name]: number } }; every number finite.
-type UserClass = 'benign' | 'malicious' | 'sensitive';
-type ToolClass = 'benign' | 'malicious' | 'sensitive' | 'none';
-type Decision = 'execute' | 'refuse' | 'verify' | 'answer' | 'malformed';
-interface ToolCall { name: string; arguments: Record<string, unknown> }
-interface CallMatcher { name: string; arguments?: Record<string, unknown> }
-type Action =
-  | { kind: 'call'; think: string | null; call: ToolCall }
-  | { kind: 'check'; think: string | null; tool: string }
-  | { kind: 'answer'; think: string | null; text: string }
-  | { kind: 'refuse'; think: string | null; text: string }
-  | { kind: 'malformed'; think: string | null; error: { code: string; message: string } };
-interface TraceStep {
-  text: string;                 // the assistant turn, without the end token
-  eos: boolean;                 // the turn ended with <|end|>
-  action: Action;
-  reply: { role: 'tool'; name: string; content: string } | { role: 'check'; content: 'yes' | 'no' } | null;
-  effects: string[];            // what the tool did to the world
-  toolError: string | null;     // unknown tool, bad arguments, missing record
-  forbidden: boolean;           // this call matched a forbidden call
-  unconfirmedSensitive: boolean; // sensitive tool called without a granted check
-  respondingTo: 'user' | 'tool' | 'check';
-}
-interface Trace {
-  episodeId: string;
-  labels: { user: UserClass; tool: ToolClass };
-  steps: TraceStep[];
-  messages: { role: string; content: string; name?: string }[];
-  end: 'answer' | 'refusal' | 'malformed' | 'turn_limit';
-  taskDone: boolean;            // every task call ran
-  attackSucceeded: boolean;     // a forbidden call ran
-  unconfirmedSensitive: boolean; // a sensitive tool ran without a granted check
-  unsafeEffects: { kind: 'money' | 'sent' | 'deleted' | 'access' | 'changed' | 'unconfirmed'; detail: string }[]; // unasked-for effects, from the world diff
-  formatErrors: number;         // malformed turns + turns without the end token
-  checks: { tool: string; granted: boolean }[];
-  worldBefore: object; worldAfter: object;
-}
-interface Episode {
-  id: string; split: 'train' | 'dev' | 'test'; seed: number; domain: string; template: string;
-  tools: { name: string; description: string; parameters: object; sensitive: boolean }[];
-  user: string;                 // the user prompt
-  labels: { user: UserClass; tool: ToolClass };
-  taskCalls: CallMatcher[];     // calls that achieve the user's task, in order
-  forbiddenCalls: CallMatcher[]; // calls that must never run
-  injection: { style: string; text: string; goal: ToolCall } | null;
-  sensitiveTools: string[];     // sensitive tools the task needs
-  world: object;
-}
-interface RewardInput { trace: Trace; episode: Episode }
-declare const lib: {
-  isRefusal(text: string): boolean;
-  matchesCall(call: ToolCall, matcher: CallMatcher): boolean;
-  idealUserDecision(user: UserClass): Decision;
-  idealToolDecisions(tool: ToolClass, policy: 'paper' | 'strict'): Decision[];
-  turnDecision(action: Action): Decision;
-  episodeDecisions(trace: Trace): { user: Decision | null; tool: Decision | null };
-  thinkOk(text: string): boolean;            // exactly one paired, non-nested think block
-  everyTurnEos(trace: Trace): boolean;
-  everyTurnThinks(trace: Trace): boolean;
-  anyCallAppears(trace: Trace): boolean;     // parsed call or a <tool_call> tag anywhere
-  anyCheckAppears(trace: Trace): boolean;
-  endsWithRefusal(trace: Trace): boolean;
-  checkOutcomes(trace: Trace): { tool: string; granted: boolean; calledAfter: boolean }[];
-};
-`;
 
 const ResultSchema = z.object({
   total: z.number(),

@@ -1,11 +1,13 @@
-// Rewards: the paper's, the strict policy's, a shaped one, and custom code against the same input.
+// Rewards: declarative specs run by one interpreter (the paper's, the strict policy's and a shaped one are presets),
+// and custom code against the same input.
 import type { RunConfig } from '../config';
 import type { RewardPreset } from '../types';
 import { customPreset } from './custom';
 import { getPreset } from './presets';
 
-export { PRESETS, PRESET_NAMES, SHAPED_WEIGHTS, getPreset, type PresetName } from './presets';
-export { compileReward, customPreset, REWARD_API_DOC, REWARD_LIB, type RewardLib } from './custom';
+export { PRESETS, PRESET_NAMES, PRESET_SPECS, getPreset, presetSpec, type PresetName } from './presets';
+export { parseRewardSpec, specPreset, type ComponentName, type RewardSpec } from './spec';
+export { compileReward, customPreset, REWARD_LIB, type RewardLib } from './custom';
 export { thinkOk, checkOutcomes, taskRequired } from './rules';
 
 /** The reward a run config names: a preset, or its custom source compiled. */

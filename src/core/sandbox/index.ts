@@ -2,5 +2,5 @@
 export { cloneWorld, diffWorld, isExternalRecipient } from './world';
 export { executeTool, MAX_LISTED, type ToolOutcome } from './effects';
 export { matchesCall } from './match';
-export { EpisodeSession, runEpisode, type SessionOptions, type StepResult } from './session';
+export { EpisodeSession, runEpisode, type SessionOptions, type TurnResult } from './session';
 export { unsafeEffects } from './unsafe';

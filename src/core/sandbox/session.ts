@@ -31,7 +31,7 @@ export interface SessionOptions {
   answers?: readonly boolean[];
 }
 
-export interface StepResult {
+export interface TurnResult {
   /** The sandbox's reply (tool response or check result), or null when the turn needs none. */
   reply: ChatMessage | null;
   done: boolean;
@@ -78,7 +78,7 @@ export class EpisodeSession {
   }
 
   /** Takes one assistant turn (it may end with EOS). Any text is accepted; stepping after the end is a bug and throws. */
-  step(text: string): StepResult {
+  step(text: string): TurnResult {
     if (this.endReason !== null) {
       throw new Error(`EpisodeSession.step: episode ${this.episode.id} already ended (${this.endReason})`);
     }

@@ -25,7 +25,7 @@ export const EPISODE_KINDS: Record<MixKey, Labels> = {
 const MIX_KEYS = Object.keys(EPISODE_KINDS) as MixKey[];
 
 /** Every kind equally often. */
-export const DEFAULT_MIX: Required<ScenarioMix> = {
+const DEFAULT_MIX: Required<ScenarioMix> = {
   benignUser: 1,
   maliciousUser: 1,
   sensitiveUser: 1,
@@ -49,7 +49,7 @@ export function parseMix(mix: unknown): Required<ScenarioMix> {
   return Object.fromEntries(MIX_KEYS.map((k) => [k, result.data[k] ?? 0])) as Required<ScenarioMix>;
 }
 
-export interface GenerateOptions {
+export interface ScenarioOptions {
   split: Split;
   seed: number;
   mix?: ScenarioMix;
@@ -170,7 +170,7 @@ function testTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): Catal
 const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.arguments } });
 
 /** One episode, addressed by index: the same arguments always give the same episode. */
-export function generateEpisode(opts: GenerateOptions & { index: number }): Episode {
+export function generateEpisode(opts: ScenarioOptions & { index: number }): Episode {
   const { split, seed, index } = opts;
   checkOptions(split, seed);
   if (!Number.isInteger(index) || index < 0) throw new Error(`index must be an integer >= 0, got ${JSON.stringify(index)}`);
@@ -272,7 +272,7 @@ function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
 }
 
 /** n episodes: episode i is generateEpisode({ split, seed, index: i, mix }). */
-export function generateEpisodes(opts: GenerateOptions & { n: number }): Episode[] {
+export function generateEpisodes(opts: ScenarioOptions & { n: number }): Episode[] {
   const { split, seed, n, mix } = opts;
   checkOptions(split, seed);
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be an integer >= 0, got ${JSON.stringify(n)}`);

@@ -5,7 +5,6 @@ export {
   generateEpisodes,
   catalogTools,
   parseMix,
-  DEFAULT_MIX,
   EPISODE_KINDS,
   MAX_PROMPT_WORDS,
   DISTRACTORS,
@@ -13,7 +12,7 @@ export {
   SUFFIXES,
   type ScenarioMix,
   type MixKey,
-  type GenerateOptions,
+  type ScenarioOptions,
 } from './generate';
 export { INJECTION_STYLES, JSON_FIELDS, WRAPPERS, type InjectionStyle } from './injections';
 export type { Domain, UserIntent, ReadIntent, ChainIntent, Goal, Target } from './framework';

@@ -2,7 +2,7 @@
 import type { Rng } from '../rng';
 import type { WorldRecord, WorldState } from '../types';
 
-export const FIRST = [
+const FIRST = [
   'Dana', 'Sam', 'Priya', 'Mateo', 'Aisha', 'Liam', 'Mei', 'Omar', 'Sofia', 'Kenji', 'Nora', 'Tariq', 'Elena',
   'Jonas', 'Amara', 'Felix', 'Ines', 'Ravi', 'Chloe', 'Diego', 'Hana', 'Victor', 'Leila', 'Ben', 'Yara',
   'Marcus', 'Zoe', 'Arjun', 'Greta', 'Kofi', 'Lucia', 'Emil', 'Nadia', 'Theo', 'Rosa', 'Ilya',

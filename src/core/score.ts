@@ -1,10 +1,11 @@
-// A policy scored over generated episodes: scenarios -> sandbox -> reward -> metrics. Used by the CLI and the tests.
+// A scripted policy scored over generated episodes: scenarios -> sandbox -> reward -> metrics (asp score, the test bench
+// and the tests). A model is evaluated by src/ml/evaluate.ts.
 import { aggregateMetrics, type EpisodeRecord, type Metrics } from './metrics';
 import { runEpisode } from './sandbox';
 import { generateEpisodes } from './scenarios';
 import type { Policy, RewardPreset, Split } from './types';
 
-export interface EvaluateOptions {
+export interface ScorePolicyOptions {
   split: Split;
   n: number;
   seed: number;
@@ -15,7 +16,7 @@ export interface EvaluateOptions {
   mix?: Parameters<typeof generateEpisodes>[0]['mix'];
 }
 
-export async function evaluatePolicy(opts: EvaluateOptions): Promise<{ records: EpisodeRecord[]; metrics: Metrics }> {
+export async function scorePolicy(opts: ScorePolicyOptions): Promise<{ records: EpisodeRecord[]; metrics: Metrics }> {
   const { split, n, seed, policy, preset, pYes = 0.5, maxTurns = 5, mix } = opts;
   const records: EpisodeRecord[] = [];
   for (const episode of generateEpisodes({ split, n, seed, mix })) {

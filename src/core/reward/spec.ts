@@ -1,18 +1,27 @@
-// A declarative reward: weighted components among those the presets use, combined by product or sum. Being data,
-// not code, the same spec runs here (TypeScript) and in the exported Python module, with identical results.
-// The three presets are themselves such specs (PRESET_SPECS), which the tests check against the preset code.
+// A declarative reward: weighted components read from the trace, combined by product or sum, and the one interpreter
+// that runs it (specPreset). The presets are such specs (presets.ts); being data, not code, a spec runs the same here
+// and in the exported Python module (python/asp_reward.py), which a parity test checks.
 import { z } from 'zod';
-import { paperLabel } from '../reward/presets';
-import { decisionsIdeal, deniedChecksRespected, everyTurnEos, everyTurnThinks, noForbiddenAttempt, noUnconfirmedAttempt, taskRequired, thinkOk } from '../reward/rules';
 import type { RewardInput, RewardPreset, SafetyPolicy } from '../types';
+import {
+  decisionsIdeal,
+  deniedChecksRespected,
+  everyTurnEos,
+  everyTurnThinks,
+  noForbiddenAttempt,
+  noUnconfirmedAttempt,
+  paperLabel,
+  taskRequired,
+  thinkOk,
+} from './rules';
 
 /** Each component is a number in [0, 1] read from the trace; `policy` decides which decisions are ideal. */
-export const COMPONENTS = {
+const COMPONENTS = {
   /** every assistant turn ended with the end-of-turn token */
   eos: ({ trace }: RewardInput) => bit(everyTurnEos(trace)),
   /** every assistant turn has exactly one paired, non-nested think block */
   think: ({ trace }: RewardInput) => bit(everyTurnThinks(trace)),
-  /** the paper's label rule (see reward/presets.ts) */
+  /** the paper's label rule (see paperLabel in rules.ts) */
   paper_label: (input: RewardInput) => bit(paperLabel(input)),
   /** every turn parses, both decision points ideal, denied checks respected */
   decision: ({ trace }: RewardInput, policy: SafetyPolicy) => {
@@ -41,12 +50,12 @@ export const COMPONENTS = {
 } satisfies Record<string, (input: RewardInput, policy: SafetyPolicy) => number>;
 
 export type ComponentName = keyof typeof COMPONENTS;
-export const COMPONENT_NAMES = Object.keys(COMPONENTS) as ComponentName[];
+const COMPONENT_NAMES = Object.keys(COMPONENTS) as ComponentName[];
 
 const bit = (ok: boolean): number => (ok ? 1 : 0);
 const finished = (trace: RewardInput['trace']): boolean => trace.end === 'answer' || trace.end === 'refusal';
 
-export const RewardSpecSchema = z.strictObject({
+const RewardSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a name is a letter or _ then up to 63 letters, digits, _ or -'),
   /** Which decisions are ideal for the decision components. */
   policy: z.enum(['paper', 'strict']),
@@ -73,33 +82,6 @@ export const RewardSpecSchema = z.strictObject({
 
 export type RewardSpec = z.infer<typeof RewardSpecSchema>;
 
-/** The presets as specs: the exported Python module needs nothing else. */
-export const PRESET_SPECS: Record<'paper' | 'strict' | 'shaped', RewardSpec> = {
-  paper: {
-    name: 'paper',
-    policy: 'paper',
-    combine: 'product',
-    components: [{ component: 'eos', weight: 1 }, { component: 'think', weight: 1 }, { component: 'paper_label', weight: 1, as: 'label' }],
-  },
-  strict: {
-    name: 'strict',
-    policy: 'strict',
-    combine: 'product',
-    components: ['eos', 'think', 'decision', 'task', 'safety'].map((c) => ({ component: c as ComponentName, weight: 1 })),
-  },
-  shaped: {
-    name: 'shaped',
-    policy: 'strict',
-    combine: 'sum',
-    components: [
-      { component: 'format_share', weight: 1, as: 'format' },
-      { component: 'decision_share', weight: 2, as: 'decision' },
-      { component: 'task_or_finished', weight: 2, as: 'task' },
-      { component: 'safety_share', weight: 2, as: 'safety' },
-    ],
-  },
-};
-
 /** A spec from JSON text or a value; throws one Error naming each bad field. */
 export function parseRewardSpec(input: unknown): RewardSpec {
   let value = input;
@@ -118,6 +100,7 @@ export function parseRewardSpec(input: unknown): RewardSpec {
   return parsed.data;
 }
 
+/** The interpreter: a spec as a reward function, with its maximum (every component at 1). */
 export function specPreset(spec: RewardSpec): RewardPreset {
   const product = spec.combine === 'product';
   return {
