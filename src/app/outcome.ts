@@ -35,6 +35,26 @@ export function classifyRollout(trace: Trace, episode: Episode, policy: SafetyPo
   return c.user && c.tool !== false ? 'correct' : 'wrong';
 }
 
+/** What each assistant turn did, in the paper's words: "verify send_money", "execute send_money", "refuse"... */
+export function decisions(trace: Trace): string[] {
+  return trace.steps.map(({ action: a }) =>
+    a.kind === 'call' ? `execute ${a.call.name}` : a.kind === 'check' ? `verify ${a.tool}` : a.kind === 'refuse' ? 'refuse' : a.kind === 'answer' ? 'answer' : 'malformed',
+  );
+}
+
+/** A rollout that just ended, as the live ticker shows it (small: sent on every rollout). */
+export interface LiveRollout {
+  index: number;
+  labels: Episode['labels'];
+  decisions: string[];
+  effects: string[];
+  outcome: Outcome;
+}
+
+export function liveRollout(index: number, episode: Episode, trace: Trace, policy: SafetyPolicy): LiveRollout {
+  return { index, labels: episode.labels, decisions: decisions(trace), effects: trace.steps.flatMap((s) => s.effects), outcome: classifyRollout(trace, episode, policy) };
+}
+
 /** Spans of assistant, tool or check text to highlight: protocol tags and, in tool output, the planted instruction. */
 export interface Span {
   text: string;

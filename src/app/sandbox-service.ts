@@ -8,7 +8,7 @@ import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset } from '../core/types';
-import { classifyRollout, type RolloutRecord } from './outcome';
+import { classifyRollout, liveRollout, type LiveRollout, type RolloutRecord } from './outcome';
 
 export type RewardSpec = Pick<RunConfig, 'reward' | 'customReward'>;
 
@@ -104,6 +104,13 @@ export class SandboxService {
     }
     state.request = null;
     return results;
+  }
+
+  /** Rollout `index` of the batch in play, once it ended: the page's live ticker. */
+  live(runId: string, index: number): LiveRollout | null {
+    const state = this.need(runId);
+    const ended = state.pool.peek(index);
+    return ended ? liveRollout(index, ended.episode, ended.trace, state.preset.policy) : null;
   }
 
   /** Keeps the rollouts' numbering in step with the trainer's (a restored run, a new start); forgets older batches. */

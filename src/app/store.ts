@@ -2,6 +2,7 @@
 // URL query: the same link resumes the same run.
 import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
 import type { IterationMetrics } from '../ml/grpo';
+import type { RolloutRecord } from './outcome';
 import type { SftProgress } from '../ml/run';
 import type { RunSnapshot } from './trainer-service';
 
@@ -13,6 +14,8 @@ export interface SavedRun {
   source: string;
   sft: SftProgress[];
   metrics: IterationMetrics[];
+  /** The rollouts of the last iterations, newest first (absent in runs saved before they were kept). */
+  rollouts?: { iteration: number; records: RolloutRecord[] }[];
   /** The latest state (null until the first checkpoint). */
   snapshot: RunSnapshot | null;
 }

@@ -8,7 +8,7 @@ import type { RunConfig } from '../core/config';
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { Episode } from '../core/types';
 import type { TransformerLM } from './model';
-import { collectRollouts, type Rollout } from './rollout';
+import { collectRollouts, type Rollout, type RolloutOptions } from './rollout';
 import type { Tokenizer } from './tokenizer';
 
 export interface IterationMetrics extends Metrics {
@@ -59,8 +59,8 @@ export class GrpoTrainer {
     this.optimizer = tf.train.adam(config.grpo.learningRate);
   }
 
-  /** One GRPO iteration: rollouts, rewards, advantages, `epochs` clipped updates. */
-  async step(): Promise<IterationMetrics> {
+  /** One GRPO iteration: rollouts, rewards, advantages, `epochs` clipped updates. `hooks`: live progress and pause. */
+  async step(hooks: Pick<RolloutOptions, 'onRollout' | 'signal'> = {}): Promise<IterationMetrics> {
     const c = this.config.grpo;
     const { seed, pYes, maxTurns } = this.config;
     const started = performance.now();
@@ -73,7 +73,10 @@ export class GrpoTrainer {
       temperature: c.temperature,
       topK: c.topK,
       seed: seed * 7919 + this.iteration,
+      ...hooks,
     });
+    // A pause before the update drops the iteration whole: the weights are as before it, and it replays alike.
+    hooks.signal?.throwIfAborted();
     const rolloutSeconds = (performance.now() - started) / 1000;
     const advantages = groupAdvantages(
       rollouts.map((r) => r.reward.total),

@@ -20,6 +20,10 @@ export interface RolloutOptions {
   temperature: number;
   topK: number;
   seed: number;
+  /** Told as each rollout ends (live progress): rollouts ended so far, of how many, and the index of this one. */
+  onRollout?: (done: number, total: number, index: number) => void;
+  /** Checked before each turn: once aborted, the batch stops there with the signal's reason (a pause). */
+  signal?: AbortSignal;
 }
 
 export interface Rollout {
@@ -52,7 +56,9 @@ export async function collectRollouts(
     const group = Math.floor(i / opts.groupSize);
     return { episode: episodes[group] as Episode, group, done: false, ids, mask: ids.map(() => 0), generated: 0, sampledLogProbSum: 0 };
   });
+  let ended = 0;
   for (let turn = 0; runs.some((r) => !r.done); turn++) {
+    opts.signal?.throwIfAborted();
     const texts: (string | null)[] = runs.map(() => null);
     // Rollouts still running whose conversation leaves room for a turn; one that no longer fits the context ends
     // as a malformed (empty) turn.
@@ -91,6 +97,7 @@ export async function collectRollouts(
       if (!step) return;
       const r = runs[i] as (typeof runs)[number];
       r.done = step.done;
+      if (r.done) opts.onRollout?.(++ended, runs.length, i);
       if (step.reply && !step.done) {
         const replyIds = tokenizer.encode(renderConversation([step.reply]));
         r.ids.push(...replyIds);
