@@ -185,9 +185,10 @@ export class Playground {
     }
   }
 
-  private ready(): void {
+  /** Back to ready; `note` says why it stopped (else where the run stands). */
+  private ready(note?: string): void {
     this.status = 'ready';
-    this.activity = this.history.length > 0 ? `iteration ${this.history.at(-1)?.iteration}` : 'ready: press Start';
+    this.activity = note ?? (this.history.length > 0 ? `iteration ${this.history.at(-1)?.iteration}` : 'ready: press Start');
   }
 
   /** One click: a fresh model and tokenizer, then the cold start for config.sft.steps steps (pausable). */
@@ -231,10 +232,12 @@ export class Playground {
     this.stopRequested = false;
     this.paused = false;
     this.status = 'running';
+    let outcome: boolean | string = true;
     while (!this.stopRequested && (this.history.at(-1)?.iteration ?? 0) < this.config.grpo.iterations) {
-      if (!(await this.iterate())) break;
+      outcome = await this.iterate();
+      if (outcome !== true) break;
     }
-    if (this.status === 'running') this.ready();
+    if (this.status === 'running') this.ready(typeof outcome === 'string' ? outcome : undefined);
   }
 
   /** Stops at the next boundary: the next rollout turn, or the end of an update under way (or of a pretraining step). */
@@ -253,8 +256,8 @@ export class Playground {
     this.stopRequested = false;
     this.paused = false;
     this.status = 'running';
-    await this.iterate();
-    if (this.status === 'running') this.ready();
+    const outcome = await this.iterate();
+    if (this.status === 'running') this.ready(typeof outcome === 'string' ? outcome : undefined);
   }
 
   /** Forgets this URL's saved run and starts again from where the URL says (base or scratch). */
@@ -276,7 +279,8 @@ export class Playground {
     await this.loadBase();
   }
 
-  private async iterate(): Promise<boolean> {
+  /** One iteration: true when it was done, why not when it was paused, false after an error. */
+  private async iterate(): Promise<boolean | string> {
     const iteration = (this.history.at(-1)?.iteration ?? 0) + 1;
     const { episodesPerIteration, groupSize } = this.config.grpo;
     this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, startedAt: Date.now() };
@@ -284,10 +288,7 @@ export class Playground {
       this.activity = `iteration ${iteration}: rollouts`;
       const r = await this.trainer.grpoStep(MAIN, Comlink.proxy((done: number, total: number, index: number) => this.onRollout(iteration, done, total, index)));
       this.backend = r.backend;
-      if (r.kind === 'stopped') {
-        this.activity = `paused in iteration ${iteration} before its update (the run is as after iteration ${iteration - 1}; it replays from its start)`;
-        return false;
-      }
+      if (r.kind === 'stopped') return `paused in iteration ${iteration} before its update (the run is as after iteration ${iteration - 1}; Resume replays it from its start)`;
       if (r.kind !== 'grpo') return false;
       this.history = [...this.history, r.metrics];
       this.activity = `iteration ${r.metrics.iteration}`;
