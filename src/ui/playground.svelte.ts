@@ -360,6 +360,8 @@ export class Playground {
         for (const id of ['A', 'B'] as const) {
           this.activity = `A/B: iteration ${i + 1} of ${iterations}, run ${id}`;
           const r = await this.trainer.grpoStep(id);
+          // Paused inside A's or B's iteration: stop both here, so they stay at the same iteration.
+          if (r.kind === 'stopped') break;
           if (r.kind === 'grpo' && this.ab) this.ab = { ...this.ab, [id]: [...this.ab[id], r.metrics] };
         }
       }
