@@ -360,7 +360,7 @@ export class Playground {
         for (const id of ['A', 'B'] as const) {
           this.activity = `A/B: iteration ${i + 1} of ${iterations}, run ${id}`;
           const r = await this.trainer.grpoStep(id);
-          // Paused inside A's or B's iteration: stop both here, so they stay at the same iteration.
+          // Paused inside A's or B's iteration: that iteration is dropped and the A/B ends here (the charts show both up to the shorter).
           if (r.kind === 'stopped') break;
           if (r.kind === 'grpo' && this.ab) this.ab = { ...this.ab, [id]: [...this.ab[id], r.metrics] };
         }
