@@ -8,7 +8,7 @@ import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset } from '../core/types';
-import { classifyRollout, liveRollout, type LiveRollout, type RolloutRecord } from './outcome';
+import { classifyRollout, liveRollout, OUTCOMES, type LiveRollout, type Outcome, type RolloutRecord } from './outcome';
 
 export type RewardSpec = Pick<RunConfig, 'reward' | 'customReward'>;
 
@@ -106,11 +106,20 @@ export class SandboxService {
     return results;
   }
 
-  /** Rollout `index` of the batch in play, once it ended: the page's live ticker. */
-  live(runId: string, index: number): LiveRollout | null {
+  /**
+   * Rollout `index` of the batch in play once it ended (the page's live ticker), with the outcomes of all the batch's
+   * rollouts ended so far (the live tally); null before it ended.
+   */
+  live(runId: string, index: number): { latest: LiveRollout; tally: Record<Outcome, number> } | null {
     const state = this.need(runId);
     const ended = state.pool.peek(index);
-    return ended ? liveRollout(index, ended.episode, ended.trace, state.preset.policy) : null;
+    if (!ended || !state.request) return null;
+    const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    for (let i = 0; i < state.request.episodes.length * state.request.groupSize; i++) {
+      const other = state.pool.peek(i);
+      if (other) tally[classifyRollout(other.trace, other.episode, state.preset.policy)]++;
+    }
+    return { latest: liveRollout(index, ended.episode, ended.trace, state.preset.policy), tally };
   }
 
   /** Keeps the rollouts' numbering in step with the trainer's (a restored run, a new start); forgets older batches. */

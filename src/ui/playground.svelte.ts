@@ -8,7 +8,7 @@ import type { BenchOptions, BenchRow } from '../core/testbench';
 import type { IterationMetrics } from '../ml/grpo';
 import type { SftProgress } from '../ml/run';
 import type { Checkpoint } from '../ml/checkpoint';
-import type { LiveRollout, RolloutRecord } from '../app/outcome';
+import type { LiveRollout, Outcome, RolloutRecord } from '../app/outcome';
 import { loadRun, saveRun, deleteRun, type SavedRun } from '../app/store';
 import { SandboxHost } from '../app/watchdog';
 import type { BackendReport, RunInfo, ShowcasePlay, SuiteEvaluation, TrainerService } from '../app/trainer-service';
@@ -48,6 +48,8 @@ export interface LiveIteration {
   total: number;
   /** The rollout that ended last (fetched from the sandbox; a little behind `done` when they end in a burst). */
   latest: LiveRollout | null;
+  /** Outcomes of the rollouts ended so far (as of `latest`). */
+  tally: Record<Outcome, number> | null;
   startedAt: number;
 }
 
@@ -283,7 +285,7 @@ export class Playground {
   private async iterate(): Promise<boolean | string> {
     const iteration = (this.history.at(-1)?.iteration ?? 0) + 1;
     const { episodesPerIteration, groupSize } = this.config.grpo;
-    this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, startedAt: Date.now() };
+    this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, tally: null, startedAt: Date.now() };
     try {
       this.activity = `iteration ${iteration}: rollouts`;
       const r = await this.trainer.grpoStep(MAIN, Comlink.proxy((done: number, total: number, index: number) => this.onRollout(iteration, done, total, index)));
@@ -314,8 +316,8 @@ export class Playground {
     this.fetchingLive = true;
     void this.sandbox
       .call((s) => s.live(MAIN, index))
-      .then((latest) => {
-        if (latest && this.live?.iteration === iteration) this.live = { ...this.live, latest };
+      .then((ended) => {
+        if (ended && this.live?.iteration === iteration) this.live = { ...this.live, ...ended };
       })
       .catch(() => {})
       .finally(() => (this.fetchingLive = false));

@@ -55,6 +55,7 @@ describe('the five-minute demo', () => {
     console.log(`first rollout shown ${Date.now() - started} ms after Start`);
     await page.getByTestId('ticker').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('ticker').textContent()).toMatch(/(benign|malicious|sensitive) request/);
+    expect(await page.getByTestId('tally').textContent()).toMatch(/so far: .*\d/);
 
     // Let one iteration finish, then pause inside the next one, before its update.
     await page.waitForFunction(() => /iteration [1-9]/.test(document.querySelector('[data-testid=iteration]')?.textContent ?? ''), null, { timeout: 120_000 });
