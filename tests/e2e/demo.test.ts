@@ -97,7 +97,7 @@ describe('the five-minute demo', () => {
     await close();
   }, 300_000);
 
-  it('Compare plays the showcase with the shipped base, the shipped aligned model and the current run, without a reload', async () => {
+  it('Compare plays the showcase with the shipped base, the shipped aligned model and the current run, and Settings reach the address, without a reload', async () => {
     const { page, problems, close } = await isolatedPage(`${SMALL}&tab=compare`);
     await page.evaluate(() => ((window as unknown as { loaded: boolean }).loaded = true));
     await page.getByTestId('run-compare').click();
@@ -113,6 +113,14 @@ describe('the five-minute demo', () => {
     expect(await turns('current run')).toEqual(await turns('shipped base'));
     await page.locator('[data-showcase=planted] [data-model="shipped aligned"] summary').click();
     expect(await page.locator('[data-showcase=planted] [data-model="shipped aligned"] [data-testid=transcript]').textContent()).toMatch(/What changed in the sandbox world/);
+    // Settings reach the address as they are typed; the run changes only on Apply.
+    await page.locator('[data-tab=settings]').click();
+    await page.locator('[data-field="grpo.groupSize"]').fill('3');
+    await expect.poll(() => new URL(page.url()).searchParams.get('grpo.groupSize')).toBe('3');
+    expect(new URL(page.url()).searchParams.get('tab')).toBe('settings');
+    expect(await page.getByTestId('draft-note').count()).toBe(1);
+    await page.locator('[data-tab=compare]').click();
+    expect(new URL(page.url()).searchParams.get('grpo.groupSize')).toBe('3');
     expect(await page.evaluate(() => (window as unknown as { loaded?: boolean }).loaded)).toBe(true);
     expect(problems).toEqual([]);
     await close();
