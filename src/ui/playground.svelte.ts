@@ -9,7 +9,7 @@ import type { IterationMetrics } from '../ml/grpo';
 import type { SftProgress } from '../ml/run';
 import type { Checkpoint } from '../ml/checkpoint';
 import type { LiveRollout, Outcome, RolloutRecord } from '../app/outcome';
-import { loadRun, saveRun, deleteRun, type SavedRun } from '../app/store';
+import { loadRolloutBatches, loadRun, saveRolloutBatches, saveRun, deleteRun, type SavedRun } from '../app/store';
 import { SandboxHost } from '../app/watchdog';
 import type { BackendReport, RunInfo, ShowcasePlay, SuiteEvaluation, TrainerService } from '../app/trainer-service';
 import type { RewardSpec } from '../app/sandbox-service';
@@ -154,7 +154,7 @@ export class Playground {
         await this.installed(await this.trainer.restore(MAIN, saved.snapshot));
         this.history = saved.metrics;
         this.sft = saved.sft;
-        this.rollouts = saved.rollouts ?? [];
+        this.rollouts = await loadRolloutBatches(this.runQuery).catch(() => []);
         this.source = saved.source;
         this.restored = true;
         this.ready();
@@ -266,6 +266,7 @@ export class Playground {
   async reset(): Promise<void> {
     if (this.status === 'running' || this.status === 'pretraining') return;
     await deleteRun(this.runQuery);
+    this.paused = false;
     this.history = [];
     this.sft = [];
     this.rollouts = [];
@@ -332,9 +333,10 @@ export class Playground {
   /** Saves the run in IndexedDB; a browser that refuses (private mode, quota) only loses the resume, not the run. */
   private async persist(): Promise<void> {
     const snapshot = await this.trainer.snapshot(MAIN);
-    const run: SavedRun = { query: this.runQuery, savedAt: Date.now(), source: this.source, sft: this.sft, metrics: this.history, rollouts: this.rollouts, snapshot };
+    const run: SavedRun = { query: this.runQuery, savedAt: Date.now(), source: this.source, sft: this.sft, metrics: this.history, snapshot };
     try {
       await saveRun(run);
+      await saveRolloutBatches(this.runQuery, this.rollouts);
     } catch (e) {
       this.error = `this browser did not save the run (${message(e)}): training goes on, but a reload will not resume it`;
     }

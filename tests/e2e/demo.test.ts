@@ -81,7 +81,7 @@ describe('the five-minute demo', () => {
     expect(await page.getByTestId('resumed').count()).toBe(0);
     expect(await page.getByTestId('start').textContent()).toBe('Start');
 
-    // Reset asks first: a No keeps the run, a Yes starts again from the base.
+    // Reset asks first: a No keeps the run, a Yes starts again from the base (and forgets its kept rollouts).
     await page.locator('[data-tab=train]').click();
     const asked: string[] = [];
     page.once('dialog', (d) => (asked.push(d.message()), void d.dismiss()));
@@ -93,6 +93,20 @@ describe('the five-minute demo', () => {
     await page.getByTestId('reset').click();
     await waitStatus(page, ['ready']);
     await expect.poll(() => iteration(page)).toBe(0);
+    // The reset run's rollouts are gone from IndexedDB too.
+    const storedKeys = (): Promise<string[]> =>
+      page.evaluate(
+        () =>
+          new Promise<string[]>((resolve, reject) => {
+            const open = indexedDB.open('agent-safety-playground');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const all = open.result.transaction('runs').objectStore('runs').getAllKeys();
+              all.onsuccess = () => resolve(all.result.map(String));
+            };
+          }),
+      );
+    await expect.poll(async () => (await storedKeys()).filter((k) => k.startsWith('rollouts:'))).toEqual([]);
     expect(problems).toEqual([]);
     await close();
   }, 300_000);
