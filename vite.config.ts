@@ -4,6 +4,16 @@ import { dirname, join } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig, type Plugin } from 'vite';
 
+// The threaded build starts its pthread workers from `factory.toString()` in a Blob, so the factory must not use
+// variables of its enclosing scope. Its only one, `_scriptDir`, is read under a typeof guard that minifiers drop
+// (the variable is declared), and the workers then fail with "ReferenceError: e is not defined". In a worker (where
+// the trainer runs) `_scriptDir` is always undefined, so the two reads are removed; a tfjs upgrade that changes them
+// fails the build here rather than the threads at run time.
+const THREADED_FACTORY_READS: [string, string][] = [
+  ['if(typeof _scriptDir !== "undefined" && _scriptDir){scriptDirectory=_scriptDir}', ''],
+  ['"urlOrBlob":Module["mainScriptUrlOrBlob"]||_scriptDir', '"urlOrBlob":Module["mainScriptUrlOrBlob"]'],
+];
+
 // TensorFlow.js's wasm backend fetches its .wasm binaries at run time from the folder given to setWasmPaths;
 // this plugin puts them at wasm/ in the build (and serves them there in dev), next to index.html.
 function tfjsWasm(): Plugin {
@@ -11,6 +21,15 @@ function tfjsWasm(): Plugin {
   const files = readdirSync(dir).filter((f) => f.endsWith('.wasm'));
   return {
     name: 'tfjs-wasm-binaries',
+    transform(code, id) {
+      if (!id.split('?')[0]?.endsWith('tfjs-backend-wasm-threaded-simd.js')) return null;
+      let out = code;
+      for (const [from, to] of THREADED_FACTORY_READS) {
+        if (!out.includes(from)) throw new Error(`tfjs-wasm-binaries: ${id} no longer contains ${from}: check the threaded wasm factory by hand`);
+        out = out.replace(from, to);
+      }
+      return { code: out, map: null };
+    },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const name = req.url?.split('?')[0]?.split('/wasm/')[1];
@@ -49,11 +68,16 @@ function serviceWorker(): Plugin {
   };
 }
 
+// Cross-origin isolation: SharedArrayBuffer, so TensorFlow.js's wasm backend loads its threaded SIMD build and uses
+// every core. Hosts that cannot set headers get the same from the service worker (src/app/sw.js).
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // base './' so the built page works from any sub-path (a project page, a file server folder).
 export default defineConfig({
   base: './',
   plugins: [svelte(), tfjsWasm(), serviceWorker()],
   worker: { format: 'es', plugins: () => [tfjsWasm()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-  preview: { host: '127.0.0.1', port: 5173, strictPort: false },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', port: 5173, strictPort: false, headers: ISOLATION_HEADERS },
 });

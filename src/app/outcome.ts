@@ -1,7 +1,7 @@
 // A rollout as the Rollouts view browses it, and the highlighting of its text. Its outcome comes from the one
 // classification in src/core/metrics/outcome.ts, the same the metrics count.
-import type { Outcome } from '../core/metrics';
-import type { Episode, RewardResult, Trace } from '../core/types';
+import { classifyOutcome, type Outcome } from '../core/metrics';
+import type { Episode, RewardResult, SafetyPolicy, Trace } from '../core/types';
 
 /** Iterations of rollouts kept per run for browsing. */
 export const KEPT_ITERATIONS = 4;
@@ -17,6 +17,26 @@ export interface RolloutRecord {
   outcome: Outcome;
   /** When the reward pays this rollout in full although its outcome is not correct: one line that says so. */
   rewardNote: string | null;
+}
+
+/** What each assistant turn did, in the paper's words: "verify send_money", "execute send_money", "refuse"... */
+export function decisions(trace: Trace): string[] {
+  return trace.steps.map(({ action: a }) =>
+    a.kind === 'call' ? `execute ${a.call.name}` : a.kind === 'check' ? `verify ${a.tool}` : a.kind === 'refuse' ? 'refuse' : a.kind === 'answer' ? 'answer' : 'malformed',
+  );
+}
+
+/** A rollout that just ended, as the live ticker shows it (small: sent on every rollout). */
+export interface LiveRollout {
+  index: number;
+  labels: Episode['labels'];
+  decisions: string[];
+  effects: string[];
+  outcome: Outcome;
+}
+
+export function liveRollout(index: number, episode: Episode, trace: Trace, policy: SafetyPolicy): LiveRollout {
+  return { index, labels: episode.labels, decisions: decisions(trace), effects: trace.steps.flatMap((s) => s.effects), outcome: classifyOutcome(trace, episode, policy) };
 }
 
 /** Spans of assistant, tool or check text to highlight: protocol tags and, in tool output, the planted instruction. */

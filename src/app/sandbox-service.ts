@@ -8,8 +8,8 @@ import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset } from '../core/types';
-import { classifyOutcome, rewardNote } from '../core/metrics';
-import { KEPT_ITERATIONS, type RolloutRecord } from './outcome';
+import { classifyOutcome, OUTCOMES, rewardNote, type Outcome } from '../core/metrics';
+import { KEPT_ITERATIONS, liveRollout, type LiveRollout, type RolloutRecord } from './outcome';
 
 /** Which reward a run uses, as its config names it: a preset, or custom source (not a declarative RewardSpec). */
 export type RewardChoice = Pick<RunConfig, 'reward' | 'customReward'>;
@@ -104,6 +104,22 @@ export class SandboxService {
     }
     state.request = null;
     return results;
+  }
+
+  /**
+   * Rollout `index` of the batch in play once it ended (the page's live ticker), with the outcomes of all the batch's
+   * rollouts ended so far (the live tally); null before it ended.
+   */
+  live(runId: string, index: number): { latest: LiveRollout; tally: Record<Outcome, number> } | null {
+    const state = this.need(runId);
+    const ended = state.pool.peek(index);
+    if (!ended || !state.request) return null;
+    const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    for (let i = 0; i < state.request.episodes.length * state.request.groupSize; i++) {
+      const other = state.pool.peek(i);
+      if (other) tally[classifyOutcome(other.trace, other.episode, state.preset.policy)]++;
+    }
+    return { latest: liveRollout(index, ended.episode, ended.trace, state.preset.policy), tally };
   }
 
   /** Keeps the rollouts' numbering in step with the trainer's (a restored run, a new start); forgets older batches. */

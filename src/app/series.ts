@@ -1,12 +1,16 @@
 // The curves of the Train view, defined once: the charts draw them and the CSV export writes them as columns.
 import type { IterationMetrics } from '../ml/grpo';
+import type { Metrics } from '../core/metrics';
 import { TOOL_CLASSES, USER_CLASSES } from '../core/types';
+import { CLASS_COLORS, OTHER_COLORS } from './palette';
 
 export interface SeriesDef {
   /** CSV column and chart legend key. */
   key: string;
   label: string;
   get: (m: IterationMetrics) => number | null;
+  /** The class colour for a class's series; others take the rest of the palette in order. */
+  color?: string;
 }
 
 export interface ChartDef {
@@ -15,6 +19,52 @@ export interface ChartDef {
   /** One sentence for students: what to look for. */
   hint: string;
   series: SeriesDef[];
+  /** Percentages: the y axis is 0–100 from the first point. */
+  percent?: boolean;
+}
+
+/**
+ * Exponential moving average as TensorBoard draws it (debiased, so the first points are not pulled toward 0);
+ * gaps (null) stay gaps and do not move the average. `weight` 0 is the raw series.
+ */
+export function ema(values: readonly (number | null)[], weight: number): (number | null)[] {
+  if (!(weight >= 0 && weight < 1)) throw new Error(`ema: weight must be in [0, 1), got ${weight}`);
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return null;
+    last = last * weight + (1 - weight) * v;
+    n++;
+    return last / (1 - weight ** n);
+  });
+}
+
+/** Iterations the decision matrices add up, so each row rests on enough rollouts. */
+export const MATRIX_WINDOW = 5;
+
+/** The decision matrices summed over the last `window` iterations, with the range they cover. */
+export function rollingMatrices(
+  history: readonly IterationMetrics[],
+  window = MATRIX_WINDOW,
+): (Pick<Metrics, 'userMatrix' | 'toolMatrix' | 'safetyPolicy' | 'count'> & { from: number; to: number }) | null {
+  const recent = history.slice(-window);
+  const last = recent.at(-1);
+  if (!last) return null;
+  const sum = <R extends string, C extends string>(pick: (m: IterationMetrics) => Record<R, Record<C, number>>): Record<R, Record<C, number>> => {
+    const out = structuredClone(pick(last));
+    for (const row of Object.keys(out) as R[]) {
+      for (const col of Object.keys(out[row]) as C[]) out[row][col] = recent.reduce<number>((a, m) => a + (pick(m)[row]?.[col] ?? 0), 0);
+    }
+    return out;
+  };
+  return {
+    userMatrix: sum((m) => m.userMatrix),
+    toolMatrix: sum((m) => m.toolMatrix),
+    safetyPolicy: last.safetyPolicy,
+    count: recent.reduce((a, m) => a + m.count, 0),
+    from: (recent[0] as IterationMetrics).iteration,
+    to: last.iteration,
+  };
 }
 
 const pct = (x: number | null): number | null => (x === null ? null : x * 100);
@@ -34,8 +84,8 @@ export function chartDefs(history: readonly IterationMetrics[]): ChartDef[] {
       title: 'Mean reward per user prompt class',
       hint: 'Rising on malicious prompts means it learns to refuse; on sensitive ones, to ask first.',
       series: [
-        { key: 'reward.total', label: 'all', get: (m) => m.reward.total },
-        ...USER_CLASSES.map((c) => ({ key: `reward.user.${c}`, label: c, get: (m: IterationMetrics) => m.reward.user[c].total })),
+        { key: 'reward.total', label: 'all', get: (m) => m.reward.total, color: OTHER_COLORS[0] },
+        ...USER_CLASSES.map((c) => ({ key: `reward.user.${c}`, label: c, get: (m: IterationMetrics) => m.reward.user[c].total, color: CLASS_COLORS[c] })),
       ],
     },
     {
@@ -46,6 +96,7 @@ export function chartDefs(history: readonly IterationMetrics[]): ChartDef[] {
         key: `reward.tool.${c}`,
         label: c,
         get: (m: IterationMetrics) => m.reward.tool[c].total,
+        color: CLASS_COLORS[c],
       })),
     },
     { id: 'components', title: 'Reward components (mean)', hint: 'The parts the reward is built from (format, label rule…), each averaged.', series: componentSeries(history) },
@@ -53,13 +104,15 @@ export function chartDefs(history: readonly IterationMetrics[]): ChartDef[] {
       id: 'safety',
       title: 'Safety and utility (%)',
       hint: 'Attack success, unsafe effects and over-refusal should fall; verification should match the sensitive share.',
+      percent: true,
+      // Each rate in the colour of the class it is about; the format errors in black.
       series: [
-        { key: 'attack.tool', label: 'attack success (planted)', get: (m) => pct(m.attackSuccessRate.tool) },
-        { key: 'attack.user', label: 'attack success (malicious prompt)', get: (m) => pct(m.attackSuccessRate.user) },
-        { key: 'unsafe', label: 'unsafe effect', get: (m) => pct(m.unsafeEffectRate?.overall ?? null) },
-        { key: 'overRefusal', label: 'over-refusal', get: (m) => pct(m.overRefusalRate) },
-        { key: 'verification', label: 'verification', get: (m) => pct(m.verificationRate.overall) },
-        { key: 'formatErrors', label: 'format errors', get: (m) => pct(m.formatErrorRate) },
+        { key: 'attack.tool', label: 'attack success (planted)', get: (m) => pct(m.attackSuccessRate.tool), color: CLASS_COLORS.malicious },
+        { key: 'attack.user', label: 'attack success (malicious prompt)', get: (m) => pct(m.attackSuccessRate.user), color: OTHER_COLORS[2] },
+        { key: 'unsafe', label: 'unsafe effect', get: (m) => pct(m.unsafeEffectRate?.overall ?? null), color: OTHER_COLORS[1] },
+        { key: 'overRefusal', label: 'over-refusal', get: (m) => pct(m.overRefusalRate), color: CLASS_COLORS.benign },
+        { key: 'verification', label: 'verification', get: (m) => pct(m.verificationRate.overall), color: CLASS_COLORS.sensitive },
+        { key: 'formatErrors', label: 'format errors', get: (m) => pct(m.formatErrorRate), color: OTHER_COLORS[0] },
       ],
     },
     {
@@ -85,8 +138,8 @@ export function chartDefs(history: readonly IterationMetrics[]): ChartDef[] {
       title: 'KL to the base and entropy',
       hint: 'KL: how far the policy moved from where it started. Entropy: how random its tokens still are.',
       series: [
-        { key: 'kl', label: 'KL', get: (m) => m.kl },
-        { key: 'entropy', label: 'entropy', get: (m) => m.entropy },
+        { key: 'kl', label: 'KL', get: (m) => m.kl, color: OTHER_COLORS[0] },
+        { key: 'entropy', label: 'entropy', get: (m) => m.entropy, color: OTHER_COLORS[1] },
       ],
     },
   ];

@@ -12,6 +12,14 @@ import type { BackendChoiceName } from '../core/urlstate';
 import { chooseBackend, type BackendChoice, type BackendName } from '../ml/backend';
 import { deserializeCheckpoint, fetchCheckpoint, serializeCheckpoint, type Checkpoint } from '../ml/checkpoint';
 import { evaluateCases } from '../ml/evaluate';
+import { collectRollouts } from '../ml/rollout';
+import type { TransformerLM } from '../ml/model';
+import type { Tokenizer } from '../ml/tokenizer';
+import { getRewardForConfig } from '../core/reward';
+import { SandboxPool } from '../core/sandbox/pool';
+import { classifyOutcome, rewardNote } from '../core/metrics';
+import type { RolloutRecord } from './outcome';
+import { showcaseEpisodes } from './showcase';
 import type { IterationMetrics } from '../ml/grpo';
 import { TrainingRun, type RunProgress, type SftProgress } from '../ml/run';
 import { sampleCases } from './sample-cases';
@@ -43,6 +51,12 @@ export interface SuiteEvaluation {
   seconds: number;
 }
 
+/** One model's greedy play of the showcase scenarios (src/app/showcase.ts), in showcase order. */
+export interface ShowcasePlay {
+  model: string;
+  records: RolloutRecord[];
+}
+
 export interface BackendReport extends BackendChoice {
   /** Set when the backend changed under a running run (e.g. the GPU device was lost). */
   notice?: string;
@@ -50,7 +64,18 @@ export interface BackendReport extends BackendChoice {
 
 export type StepResult =
   | { kind: 'sft'; progress: SftProgress; backend: BackendReport }
-  | { kind: 'grpo'; metrics: IterationMetrics; backend: BackendReport };
+  | { kind: 'grpo'; metrics: IterationMetrics; backend: BackendReport }
+  /** Stopped by stop() before its update: the run is as before the iteration, which replays alike. */
+  | { kind: 'stopped'; backend: BackendReport };
+
+/** Told as each rollout of an iteration ends: how many ended, of how many, and which one. */
+export type RolloutListener = (done: number, total: number, index: number) => void;
+
+class Stopped extends Error {
+  constructor() {
+    super('stopped at a rollout boundary');
+  }
+}
 
 const FALLBACK_AFTER: Record<BackendName, BackendName[]> = {
   webgpu: ['wasm', 'webgl', 'cpu'],
@@ -82,6 +107,10 @@ export class TrainerService {
   private poolPort: MessagePort | null = null;
   /** Rejects the sandbox calls in flight when the page reports the sandbox worker gone. */
   private abortPending: ((e: Error) => void)[] = [];
+  /** One per iteration in progress, so stop() can end it at its next boundary. */
+  private inFlight = new Map<string, AbortController>();
+  /** Shipped checkpoints loaded for the Compare view, by URL (kept: the view is replayed after every iteration). */
+  private shipped = new Map<string, Promise<{ model: TransformerLM; tokenizer: Tokenizer }>>();
 
   /** Plays rollouts in the sandbox worker over `port` from now on (the page made the channel). */
   connectSandbox(port: MessagePort): void {
@@ -99,9 +128,9 @@ export class TrainerService {
   }
 
   /** Starts the first backend that works, `prefer` first ('auto': webgpu -> wasm -> webgl -> cpu). */
-  async init(opts: { prefer: BackendChoiceName; wasmBaseUrl?: string }): Promise<BackendReport> {
+  async init(opts: { prefer: BackendChoiceName; wasmBaseUrl?: string; wasmThreads?: number }): Promise<BackendReport> {
     this.wasmBaseUrl = opts.wasmBaseUrl;
-    const wasm = opts.wasmBaseUrl ? { wasmBaseUrl: opts.wasmBaseUrl } : {};
+    const wasm = { ...(opts.wasmBaseUrl ? { wasmBaseUrl: opts.wasmBaseUrl } : {}), ...(opts.wasmThreads ? { wasmThreads: opts.wasmThreads } : {}) };
     let choice: BackendReport = await chooseBackend({ ...(opts.prefer === 'auto' ? {} : { prefer: opts.prefer }), ...wasm });
     // A software WebGPU adapter (SwiftShader) trains ~30x slower than wasm here: 'auto' skips it, 'webgpu' keeps it.
     if (opts.prefer === 'auto' && choice.backend === 'webgpu' && SOFTWARE_ADAPTER.test(choice.adapter ?? '')) {
@@ -156,9 +185,27 @@ export class TrainerService {
     return this.guarded(runId, async (run) => ({ kind: 'sft', progress: await run.sftStep(), backend: this.report() }));
   }
 
-  /** One GRPO iteration. */
-  async grpoStep(runId: string): Promise<StepResult> {
-    return this.guarded(runId, async (run) => ({ kind: 'grpo', metrics: await run.grpoStep(), backend: this.report() }));
+  /** One GRPO iteration; `onRollout` hears each rollout end. stop() ends it early (result kind 'stopped'). */
+  async grpoStep(runId: string, onRollout?: RolloutListener): Promise<StepResult> {
+    const stop = new AbortController();
+    this.inFlight.set(runId, stop);
+    try {
+      return await this.guarded(runId, async (run) => ({ kind: 'grpo', metrics: await run.grpoStep({ signal: stop.signal, ...(onRollout ? { onRollout } : {}) }), backend: this.report() }));
+    } catch (e) {
+      if (e instanceof Stopped) return { kind: 'stopped', backend: this.report() };
+      throw e;
+    } finally {
+      this.inFlight.delete(runId);
+    }
+  }
+
+  /**
+   * Ends the iterations in progress at their next boundary: before the next rollout turn, or before the update once
+   * the rollouts are done (an update under way finishes). Says whether any was in progress.
+   */
+  stop(): boolean {
+    for (const c of this.inFlight.values()) c.abort(new Stopped());
+    return this.inFlight.size > 0;
   }
 
   /**
@@ -176,6 +223,56 @@ export class TrainerService {
     const sample = sampleCases(cases, opts.limit);
     const results = await evaluateCases(run.policy, run.tokenizer, sample, { maxNewTokens: opts.maxNewTokens, decoding: run.config.decoding, batch: 16 });
     return { report: benchmarkReport(sample, results), evaluated: sample.length, total: cases.length, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * The showcase scenarios played greedily by each shipped checkpoint in `checkpoints` (name -> folder URL) and by
+   * the run `runId` as it is now ('current run'), scored with the run's reward (the paper's when it is custom code,
+   * which runs only in the sandbox worker). A checkpoint that does not load fails the call, naming it.
+   */
+  async showcase(runId: string, checkpoints: Record<string, string>): Promise<ShowcasePlay[]> {
+    const run = this.need(runId);
+    const { config } = run;
+    const episodes = showcaseEpisodes();
+    const players: { model: string; load: () => Promise<{ model: TransformerLM; tokenizer: Tokenizer }> }[] = [
+      ...Object.entries(checkpoints).map(([model, url]) => ({ model, load: () => this.loadShipped(model, url) })),
+      { model: 'current run', load: async () => ({ model: run.policy, tokenizer: run.tokenizer }) },
+    ];
+    const reward = getRewardForConfig(config.reward === 'custom' ? { reward: 'paper' } : config);
+    const out: ShowcasePlay[] = [];
+    for (const player of players) {
+      const { model, tokenizer } = await player.load();
+      const { rollouts } = await collectRollouts(model, tokenizer, new SandboxPool(reward), episodes, {
+        groupSize: 1,
+        maxTurns: config.maxTurns,
+        pYes: config.pYes,
+        maxNewTokens: config.grpo.maxNewTokens,
+        temperature: 0,
+        topK: 0,
+        seed: 1,
+        decoding: config.decoding,
+      });
+      out.push({
+        model: player.model,
+        records: rollouts.map((r, i) => {
+          const outcome = classifyOutcome(r.trace, r.episode, reward.policy);
+          return { index: i, group: i, episode: r.episode, trace: r.trace, reward: r.reward, outcome, rewardNote: rewardNote(outcome, r.reward, r.episode, reward) };
+        }),
+      });
+    }
+    return out;
+  }
+
+  private loadShipped(name: string, url: string): Promise<{ model: TransformerLM; tokenizer: Tokenizer }> {
+    let loading = this.shipped.get(url);
+    if (!loading) {
+      loading = fetchCheckpoint(url).catch((e: unknown) => {
+        this.shipped.delete(url);
+        throw new Error(`the ${name} checkpoint (${url}) did not load: ${message(e)}`);
+      });
+      this.shipped.set(url, loading);
+    }
+    return loading;
   }
 
   /** The run as it is now (weights copied: training may go on). */
@@ -317,6 +414,7 @@ export class TrainerService {
       this.runs.set(id, this.rebuild(id, this.lastGood.get(id) as RunSnapshot));
     }
     this.deviceLost = null;
+    this.shipped.clear();
     const iteration = Math.max(0, ...at.map(([, s]) => s.progress.grpoIterationsDone));
     this.backend = {
       ...choice,

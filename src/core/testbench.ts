@@ -142,3 +142,19 @@ export function gamedByClaims(rows: readonly BenchRow[]): string[] {
     return o !== null && a !== null && a >= o - 1e-9;
   });
 }
+
+/**
+ * One line on a bench: the ranking by mean reward, and whether the reward ranks a canonical mistake level with or
+ * above the oracle (then it would teach that mistake), naming which.
+ */
+export function benchVerdict(rows: readonly BenchRow[]): { sound: boolean; text: string } {
+  const oracleRow = rows.find((r) => r.policy === 'oracle');
+  if (!oracleRow) throw new Error('benchVerdict: the bench has no oracle row');
+  const ranking = [...rows].sort((a, b) => b.mean - a.mean).map((r) => `${r.policy} ${r.mean.toFixed(2)}`).join(' > ');
+  const wrong = rows.filter((r) => r.policy !== 'oracle' && r.mean >= oracleRow.mean).map((r) => r.policy);
+  if (wrong.length === 0) return { sound: true, text: `Verdict: sound. The oracle scores highest (${ranking}).` };
+  return {
+    sound: false,
+    text: `Verdict: ranks wrongly. ${wrong.join(' and ')} ${wrong.length === 1 ? 'scores' : 'score'} as well as or better than the oracle, so training would drift toward ${wrong.length === 1 ? 'it' : 'them'} (${ranking}).`,
+  };
+}

@@ -6,7 +6,7 @@ export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as con
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
 export const START_CHOICES = ['base', 'aligned', 'scratch'] as const;
 export type StartChoice = (typeof START_CHOICES)[number];
-const TABS = ['train', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
+export const TABS = ['train', 'compare', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface PageOptions {
@@ -17,9 +17,11 @@ export interface PageOptions {
   tab: Tab;
   /** Limit of one custom reward call in the sandbox worker, in milliseconds. */
   rewardTimeoutMs: number;
+  /** wasm threads; 0: one per core (threads need a cross-origin isolated page). 1 measures the single-threaded speed. */
+  threads: number;
 }
 
-export const DEFAULT_PAGE_OPTIONS: PageOptions = { backend: 'auto', start: 'base', tab: 'train', rewardTimeoutMs: 1000 };
+export const DEFAULT_PAGE_OPTIONS: PageOptions = { backend: 'auto', start: 'base', tab: 'train', rewardTimeoutMs: 1000, threads: 0 };
 
 export interface UrlState {
   config: RunConfig;
@@ -66,11 +68,26 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
 }
 
 /**
+ * Named bundles of settings a link can start from (`?preset=demo`); settings also in the link win. The page then
+ * shows the expanded settings in its address, so the run is keyed by them as any other.
+ * demo: from the shipped base, short iterations (4 episodes × 4 rollouts, 3 turns) and a larger learning rate, so a
+ * room sees the decision matrices move within minutes on a laptop CPU.
+ */
+export const PRESETS = {
+  demo: { 'grpo.episodesPerIteration': '4', 'grpo.groupSize': '4', 'grpo.learningRate': '0.001', 'grpo.maxNewTokens': '48', maxTurns: '3', 'grpo.iterations': '200' },
+} as const satisfies Record<string, Record<string, string>>;
+export type PresetName = keyof typeof PRESETS;
+
+/**
  * Reads a query string back. Unknown keys, non-numbers in numeric fields and invalid configs throw an Error naming
  * the key. `customReward` is returned inside the config like any field: the page decides whether to run it.
  */
 export function decodeUrlState(query: string): UrlState {
-  const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  const given = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  const preset = given.get('preset');
+  given.delete('preset');
+  const params = new URLSearchParams(preset === null ? {} : PRESETS[oneOf('preset', preset, Object.keys(PRESETS) as PresetName[])]);
+  for (const [key, value] of given) params.set(key, value);
   const partial: Record<string, unknown> = {};
   const page: PageOptions = { ...DEFAULT_PAGE_OPTIONS };
   for (const [key, raw] of params) {
@@ -78,6 +95,7 @@ export function decodeUrlState(query: string): UrlState {
     else if (key === 'start') page.start = oneOf(key, raw, START_CHOICES);
     else if (key === 'tab') page.tab = oneOf(key, raw, TABS);
     else if (key === 'rewardTimeoutMs') page.rewardTimeoutMs = numberOf(key, raw);
+    else if (key === 'threads') page.threads = threadsOf(raw);
     else if (key === 'customReward') partial.customReward = raw;
     else {
       const path = key.split('.');
@@ -94,6 +112,12 @@ export function decodeUrlState(query: string): UrlState {
     throw new Error(`URL: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { config, page };
+}
+
+function threadsOf(raw: string): number {
+  const n = numberOf('threads', raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`URL: threads=${raw} must be a whole number >= 0 (0: one per core)`);
+  return n;
 }
 
 function numberOf(key: string, raw: string): number {

@@ -1,7 +1,7 @@
 // Picks the fastest TensorFlow.js backend that actually starts, so one training code path runs everywhere:
 // webgpu -> wasm -> webgl -> cpu in a browser or worker, wasm -> cpu in Node.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
@@ -13,6 +13,11 @@ export interface BackendChoice {
   adapter?: string;
   /** Backends tried before the chosen one, with why each did not start. */
   failed: { backend: BackendName; reason: string }[];
+  /**
+   * wasm only: the threads it computes on. More than 1 needs the threaded SIMD build, which browsers load only on a
+   * cross-origin isolated page (SharedArrayBuffer); Node's wasm backend is single-threaded.
+   */
+  threads?: number;
 }
 
 export interface BackendOptions {
@@ -20,6 +25,8 @@ export interface BackendOptions {
   prefer?: BackendName;
   /** Browser only: URL folder holding the tfjs-backend-wasm .wasm files (e.g. `${BASE_URL}wasm/`). */
   wasmBaseUrl?: string;
+  /** wasm threads (default: as many as the browser has cores); takes effect only before wasm first starts. */
+  wasmThreads?: number;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -31,11 +38,19 @@ export async function chooseBackend(opts: BackendOptions = {}): Promise<BackendC
   // The .wasm files are fetched when the backend first starts, so their location must be set before.
   if (isNode) setWasmPaths(decodeURIComponent(new URL('./', import.meta.resolve('@tensorflow/tfjs-backend-wasm')).pathname));
   else if (opts.wasmBaseUrl) setWasmPaths(opts.wasmBaseUrl.endsWith('/') ? opts.wasmBaseUrl : `${opts.wasmBaseUrl}/`);
+  const threads = isNode ? 1 : Math.min(MAX_WASM_THREADS, Math.max(1, opts.wasmThreads ?? navigator.hardwareConcurrency));
+  if (!isNode) setThreadsCount(threads);
 
   const failed: BackendChoice['failed'] = [];
   for (const backend of order) {
-    const reason = await trySetBackend(backend);
-    if (reason === null) return { backend, ...adapterOf(backend), failed };
+    // Without an adapter, starting the webgpu backend only fails, and TensorFlow.js logs that as a warning.
+    const reason =
+      backend === 'webgpu' && !isNode && !(await hasWebGpuAdapter())
+        ? 'no WebGPU adapter on this machine'
+        : backend === 'wasm' && !isNode
+          ? await withCoresSeen(2 * threads, () => trySetBackend(backend))
+          : await trySetBackend(backend);
+    if (reason === null) return { backend, ...adapterOf(backend), ...threadsOf(backend), failed };
     failed.push({ backend, reason });
   }
   throw new Error(`no TensorFlow.js backend started: ${failed.map((f) => `${f.backend} (${f.reason})`).join(', ')}`);
@@ -50,6 +65,37 @@ async function trySetBackend(backend: BackendName): Promise<string | null> {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+/** The threaded wasm build starts this many pthread workers, its most threads. */
+const MAX_WASM_THREADS = 8;
+
+/**
+ * Runs `start` while navigator.hardwareConcurrency reads `cores`. The threaded wasm build caps its threads at half
+ * the logical cores it sees when it starts (it assumes two hardware threads per core), which leaves a 2-core
+ * laptop on one thread; showing it twice the requested threads lets setThreadsCount decide.
+ */
+async function withCoresSeen<T>(cores: number, start: () => Promise<T>): Promise<T> {
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: cores, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
+async function hasWebGpuAdapter(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+function threadsOf(backend: BackendName): { threads?: number } {
+  return backend === 'wasm' ? { threads: getThreadsCount() } : {};
 }
 
 function adapterOf(backend: BackendName): { adapter?: string } {

@@ -10,7 +10,7 @@ import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { Episode } from '../core/types';
 import type { TransformerLM } from './model';
 import { allowedBias, anyConstrained } from './constrained';
-import { collectRollouts, type TrainSequence } from './rollout';
+import { collectRollouts, type Rollout, type RolloutOptions, type TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 
 export interface IterationMetrics extends Metrics {
@@ -66,8 +66,8 @@ export class GrpoTrainer {
     this.optimizer = tf.train.adam(config.grpo.learningRate);
   }
 
-  /** One GRPO iteration: rollouts, rewards, advantages, `epochs` clipped updates. */
-  async step(): Promise<IterationMetrics> {
+  /** One GRPO iteration: rollouts, rewards, advantages, `epochs` clipped updates. `hooks`: live progress and pause. */
+  async step(hooks: Pick<RolloutOptions, 'onRollout' | 'signal'> = {}): Promise<IterationMetrics> {
     const c = this.config.grpo;
     const { seed, pYes, maxTurns } = this.config;
     const started = performance.now();
@@ -81,7 +81,10 @@ export class GrpoTrainer {
       topK: c.topK,
       seed: seed * 7919 + this.iteration,
       decoding: this.config.decoding,
+      ...hooks,
     });
+    // A pause before the update drops the iteration whole: the weights are as before it, and it replays alike.
+    hooks.signal?.throwIfAborted();
     const rolloutSeconds = (performance.now() - started) / 1000;
     const advantages = groupAdvantages(
       rollouts.map((r) => r.reward.total),

@@ -26,6 +26,10 @@ export interface RolloutOptions {
   topK: number;
   seed: number;
   decoding: Decoding;
+  /** Told as each rollout ends (live progress): rollouts ended so far, of how many, and the index of this one. */
+  onRollout?: (done: number, total: number, index: number) => void;
+  /** Checked before each turn: once aborted, the batch stops there with the signal's reason (a pause). */
+  signal?: AbortSignal;
 }
 
 export interface Rollout {
@@ -64,7 +68,9 @@ export async function collectRollouts(
     const allowed: (TokenSet | null)[] = ids.map(() => null);
     return { episode: episodes[group] as Episode, group, done: false, messages: [...messages] as ChatMessage[], ids, mask: ids.map(() => 0), allowed, generated: 0, entropySum: 0 };
   });
+  let ended = 0;
   for (let turn = 0; runs.some((r) => !r.done); turn++) {
+    opts.signal?.throwIfAborted();
     const texts: (string | null)[] = runs.map(() => null);
     // Rollouts still running whose conversation leaves room for a turn; one that no longer fits the context ends
     // as a malformed (empty) turn.
@@ -112,6 +118,7 @@ export async function collectRollouts(
       const r = runs[i] as (typeof runs)[number];
       r.done = step.done;
       r.messages.push({ role: 'assistant', content: texts[i] ?? '' });
+      if (r.done) opts.onRollout?.(++ended, runs.length, i);
       if (step.reply && !step.done) {
         const replyIds = tokenizer.encode(renderConversation([step.reply]));
         r.messages.push(step.reply);

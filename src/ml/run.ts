@@ -137,9 +137,9 @@ export class TrainingRun {
   }
 
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
-  async grpoStep(): Promise<IterationMetrics> {
+  async grpoStep(hooks?: Parameters<GrpoTrainer['step']>[0]): Promise<IterationMetrics> {
     this.startGrpo();
-    return (this.grpo as GrpoTrainer).step();
+    return (this.grpo as GrpoTrainer).step(hooks);
   }
 
   get grpoIterationsDone(): number {

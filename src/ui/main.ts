@@ -25,7 +25,22 @@ if (playground) {
   void playground.boot();
 }
 
-// Offline once loaded: the service worker keeps every file the page fetched (production builds only).
+// Offline once loaded: the service worker keeps every file the page fetched (production builds only). It also adds
+// the cross-origin isolation headers a static host may not send; they apply from the next load, so the first time
+// it takes control the page reloads once (unless training already began: then the next visit has the threads).
+const RELOADED_KEY = 'asp-isolation-reload';
+function reloadIsolated(): void {
+  if (crossOriginIsolated || sessionStorage.getItem(RELOADED_KEY) || (playground && playground.status !== 'booting' && playground.status !== 'ready' && playground.status !== 'needs-base')) return;
+  sessionStorage.setItem(RELOADED_KEY, '1');
+  location.reload();
+}
+if (crossOriginIsolated) sessionStorage.removeItem(RELOADED_KEY);
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  void navigator.serviceWorker.register(new URL('sw.js', document.baseURI)).catch(() => {});
+  navigator.serviceWorker
+    .register(new URL('sw.js', document.baseURI))
+    .then(() => {
+      if (navigator.serviceWorker.controller) reloadIsolated();
+      else navigator.serviceWorker.addEventListener('controllerchange', reloadIsolated, { once: true });
+    })
+    .catch(() => {});
 }

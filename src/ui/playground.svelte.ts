@@ -9,10 +9,11 @@ import type { BenchOptions, BenchRow } from '../core/testbench';
 import type { IterationMetrics } from '../ml/grpo';
 import type { SftProgress } from '../ml/run';
 import type { Checkpoint } from '../ml/checkpoint';
-import type { RolloutRecord } from '../app/outcome';
-import { loadRun, saveRun, deleteRun, type SavedRun } from '../app/store';
+import type { LiveRollout, RolloutRecord } from '../app/outcome';
+import type { Outcome } from '../core/metrics';
+import { loadRolloutBatches, loadRun, saveRolloutBatches, saveRun, deleteRun, type SavedRun } from '../app/store';
 import { SandboxHost } from '../app/watchdog';
-import type { BackendReport, RunInfo, SuiteEvaluation, TrainerService } from '../app/trainer-service';
+import type { BackendReport, RunInfo, ShowcasePlay, SuiteEvaluation, TrainerService } from '../app/trainer-service';
 import type { RewardChoice } from '../app/sandbox-service';
 
 export type Status = 'booting' | 'needs-accept' | 'needs-base' | 'pretraining' | 'ready' | 'running' | 'error';
@@ -38,6 +39,18 @@ export function acceptCode(source: string): void {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The iteration in progress, as its rollouts end. */
+export interface LiveIteration {
+  iteration: number;
+  done: number;
+  total: number;
+  /** The rollout that ended last (fetched from the sandbox; a little behind `done` when they end in a burst). */
+  latest: LiveRollout | null;
+  /** Outcomes of the rollouts ended so far (as of `latest`). */
+  tally: Record<Outcome, number> | null;
+  startedAt: number;
+}
+
 export interface AbState {
   specs: { A: RewardChoice; B: RewardChoice };
   A: IterationMetrics[];
@@ -62,9 +75,11 @@ export class Playground {
   pendingCode = $state<string | null>(null);
   rollouts = $state.raw<{ iteration: number; records: RolloutRecord[] }[]>([]);
   restored = $state(false);
+  /** The GRPO iteration in progress (null between iterations). */
+  live = $state.raw<LiveIteration | null>(null);
+  /** The user paused this run (the Start button then reads Resume). */
+  paused = $state(false);
   ab = $state.raw<AbState | null>(null);
-  /** Set while the Rollouts view is open, so rollouts are fetched only when someone looks. */
-  watchingRollouts = false;
 
   private trainer!: Comlink.Remote<TrainerService>;
   private trainerWorker!: Worker;
@@ -101,7 +116,7 @@ export class Playground {
       this.sandbox = new SandboxHost(this.makeSandbox, (reason) => void this.onSandboxLost(reason));
       await this.connectWorkers();
       this.activity = 'starting TensorFlow.js';
-      this.backend = await this.trainer.init({ prefer: this.url.page.backend, wasmBaseUrl: new URL('wasm/', this.baseUrl).href });
+      this.backend = await this.trainer.init({ prefer: this.url.page.backend, wasmBaseUrl: new URL('wasm/', this.baseUrl).href, wasmThreads: this.url.page.threads });
       const code = this.config.reward === 'custom' ? (this.config.customReward ?? '') : null;
       if (code !== null && !acceptedCodes().includes(hashCode(code))) {
         this.pendingCode = code;
@@ -137,6 +152,7 @@ export class Playground {
         await this.installed(await this.trainer.restore(MAIN, saved.snapshot));
         this.history = saved.metrics;
         this.sft = saved.sft;
+        this.rollouts = await loadRolloutBatches(this.runQuery).catch(() => []);
         this.source = saved.source;
         this.restored = true;
         this.ready();
@@ -169,9 +185,10 @@ export class Playground {
     }
   }
 
-  private ready(): void {
+  /** Back to ready; `note` says why it stopped (else where the run stands). */
+  private ready(note?: string): void {
     this.status = 'ready';
-    this.activity = this.history.length > 0 ? `iteration ${this.history.at(-1)?.iteration}` : 'ready: press Start';
+    this.activity = note ?? (this.history.length > 0 ? `iteration ${this.history.at(-1)?.iteration}` : 'ready: press Start');
   }
 
   /** One click: a fresh model and tokenizer, then the cold start for config.sft.steps steps (pausable). */
@@ -212,32 +229,41 @@ export class Playground {
     }
     this.error = null;
     this.stopRequested = false;
+    this.paused = false;
     this.status = 'running';
+    let outcome: boolean | string = true;
     while (!this.stopRequested && (this.history.at(-1)?.iteration ?? 0) < this.config.grpo.iterations) {
-      if (!(await this.iterate())) break;
+      outcome = await this.iterate();
+      if (outcome !== true) break;
     }
-    if (this.status === 'running') this.ready();
+    if (this.status === 'running') this.ready(typeof outcome === 'string' ? outcome : undefined);
   }
 
-  /** Stops after the iteration in progress. */
+  /** Stops at the next boundary: the next rollout turn, or the end of an update under way (or of a pretraining step). */
   pause(): void {
     this.stopRequested = true;
-    if (this.status === 'running' || this.status === 'pretraining') this.activity = 'pausing after this iteration';
+    if (this.status !== 'running' && this.status !== 'pretraining') return;
+    this.paused = true;
+    this.activity = this.live && this.live.done < this.live.total ? 'pausing at the next rollout turn' : 'pausing after this step';
+    void this.trainer.stop();
   }
 
   /** Exactly one GRPO iteration. */
   async step(): Promise<void> {
     if (this.status !== 'ready') return;
     this.error = null;
+    this.stopRequested = false;
+    this.paused = false;
     this.status = 'running';
-    await this.iterate();
-    if (this.status === 'running') this.ready();
+    const outcome = await this.iterate();
+    if (this.status === 'running') this.ready(typeof outcome === 'string' ? outcome : undefined);
   }
 
   /** Forgets this URL's saved run and starts again from where the URL says (base or scratch). */
   async reset(): Promise<void> {
     if (this.status === 'running' || this.status === 'pretraining') return;
     await deleteRun(this.runQuery);
+    this.paused = false;
     this.history = [];
     this.sft = [];
     this.rollouts = [];
@@ -253,21 +279,46 @@ export class Playground {
     await this.loadBase();
   }
 
-  private async iterate(): Promise<boolean> {
+  /** One iteration: true when it was done, why not when it was paused, false after an error. */
+  private async iterate(): Promise<boolean | string> {
+    const iteration = (this.history.at(-1)?.iteration ?? 0) + 1;
+    const { episodesPerIteration, groupSize } = this.config.grpo;
+    this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, tally: null, startedAt: Date.now() };
     try {
-      this.activity = `iteration ${(this.history.at(-1)?.iteration ?? 0) + 1}: rollouts and update`;
-      const r = await this.trainer.grpoStep(MAIN);
-      if (r.kind !== 'grpo') return false;
+      this.activity = `iteration ${iteration}: rollouts`;
+      const r = await this.trainer.grpoStep(MAIN, Comlink.proxy((done: number, total: number, index: number) => this.onRollout(iteration, done, total, index)));
       this.backend = r.backend;
+      if (r.kind === 'stopped') return `paused in iteration ${iteration} before its update (the run is as after iteration ${iteration - 1}; Resume replays it from its start)`;
+      if (r.kind !== 'grpo') return false;
       this.history = [...this.history, r.metrics];
       this.activity = `iteration ${r.metrics.iteration}`;
-      if (this.watchingRollouts) await this.refreshRollouts();
+      await this.refreshRollouts();
       await this.persist();
       return true;
     } catch (e) {
       this.fail(e, 'ready');
       return false;
+    } finally {
+      this.live = null;
     }
+  }
+
+  private fetchingLive = false;
+
+  /** A rollout of the iteration in progress ended: count it, and show the newest one's decisions (one fetch at a time). */
+  private onRollout(iteration: number, done: number, total: number, index: number): void {
+    if (this.live?.iteration !== iteration) return;
+    this.live = { ...this.live, done, total };
+    this.activity = done < total ? `iteration ${iteration}: rollout ${done} of ${total} ended` : `iteration ${iteration}: all ${total} rollouts ended; updating the policy`;
+    if (this.fetchingLive) return;
+    this.fetchingLive = true;
+    void this.sandbox
+      .call((s) => s.live(MAIN, index))
+      .then((ended) => {
+        if (ended && this.live?.iteration === iteration) this.live = { ...this.live, ...ended };
+      })
+      .catch(() => {})
+      .finally(() => (this.fetchingLive = false));
   }
 
   async refreshRollouts(): Promise<void> {
@@ -282,6 +333,7 @@ export class Playground {
     const run: SavedRun = { query: this.runQuery, savedAt: Date.now(), source: this.source, sft: this.sft, metrics: this.history, snapshot };
     try {
       await saveRun(run);
+      await saveRolloutBatches(this.runQuery, this.rollouts);
     } catch (e) {
       this.error = `this browser did not save the run (${message(e)}): training goes on, but a reload will not resume it`;
     }
@@ -309,6 +361,8 @@ export class Playground {
         for (const id of ['A', 'B'] as const) {
           this.activity = `A/B: iteration ${i + 1} of ${iterations}, run ${id}`;
           const r = await this.trainer.grpoStep(id);
+          // Paused inside A's or B's iteration: that iteration is dropped and the A/B ends here (the charts show both up to the shorter).
+          if (r.kind === 'stopped') break;
           if (r.kind === 'grpo' && this.ab) this.ab = { ...this.ab, [id]: [...this.ab[id], r.metrics] };
         }
       }
@@ -317,6 +371,24 @@ export class Playground {
     } finally {
       if (this.ab) this.ab = { ...this.ab, running: false };
       if (this.status === 'running') this.ready();
+    }
+  }
+
+  // ------------------------------------------------------------------ compare
+
+  /** The showcase as each model played it; `iteration` is the current run's then. */
+  compare = $state.raw<{ plays: ShowcasePlay[]; iteration: number } | null>(null);
+
+  /** Plays the showcase with the shipped base, the shipped aligned model and the current run (between iterations). */
+  async runCompare(): Promise<void> {
+    if (this.status !== 'ready') throw new Error('pause the run before comparing');
+    this.status = 'running';
+    this.activity = 'playing the showcase with three models';
+    try {
+      const checkpoints = { 'shipped base': new URL('checkpoints/base/', this.baseUrl).href, 'shipped aligned': new URL('checkpoints/aligned/', this.baseUrl).href };
+      this.compare = { plays: await this.trainer.showcase(MAIN, checkpoints), iteration: this.history.at(-1)?.iteration ?? 0 };
+    } finally {
+      this.ready();
     }
   }
 

@@ -60,4 +60,18 @@ describe('SandboxPool', () => {
     pool.step(['garbage']);
     expect(pool.finish().rewards[0]!.total).toBe(42);
   });
+
+  it('peek shows a rollout of the batch in play once it ended, and nothing before', () => {
+    const pool = new SandboxPool(preset);
+    pool.start(req);
+    expect(pool.peek(0)).toBeNull();
+    // A final answer ends a rollout at its first turn; the others play on.
+    const texts = episodes.flatMap(() => ['<answer>Done.</answer><|end|>', null]);
+    pool.step(texts);
+    const ended = pool.peek(0);
+    expect(ended?.episode).toBe(episodes[0]);
+    expect(ended?.trace.steps).toHaveLength(1);
+    expect(pool.peek(1)).toBeNull();
+    expect(pool.peek(999)).toBeNull();
+  });
 });

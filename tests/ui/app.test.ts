@@ -57,6 +57,7 @@ describe('SandboxService', () => {
     const policy = oracle('strict');
     const conversations = service.start('main', { episodes, groupSize: 2, pYes: 0, maxTurns: 5, seed: 1 });
     const done = conversations.map(() => false);
+    expect(service.live('main', 0)).toBeNull();
     while (done.some((d) => !d)) {
       const texts = await Promise.all(conversations.map((m, i) => (done[i] ? null : policy.next(m, episodes[Math.floor(i / 2)]!))));
       service.step('main', texts).forEach((r, i) => {
@@ -65,6 +66,16 @@ describe('SandboxService', () => {
         if (r.reply) conversations[i]!.push(r.reply);
         done[i] = r.done;
       });
+      // The live view: a rollout that ended, with its decisions, and the tally of all ended so far.
+      const ended = done.flatMap((d, i) => (d ? [i] : []));
+      const first = ended[0];
+      if (first === undefined) continue;
+      const live = service.live('main', first)!;
+      expect(live.latest.index).toBe(first);
+      expect(live.latest.labels).toEqual(episodes[Math.floor(first / 2)]!.labels);
+      expect(live.latest.decisions.length).toBeGreaterThan(0);
+      expect(Object.values(live.tally).reduce((a, b) => a + b, 0)).toBe(ended.length);
+      expect(live.tally.correct).toBe(ended.length);
     }
     const results = service.finish('main');
     expect(results.rewards).toHaveLength(6);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { customPreset, getPreset } from '../../src/core/reward';
 import { scorePolicy } from '../../src/core/score';
-import { BENCH_POLICIES, claimedSuccessAgent, gamedByClaims, runTestBench } from '../../src/core/testbench';
+import { BENCH_POLICIES, benchVerdict, claimedSuccessAgent, gamedByClaims, runTestBench } from '../../src/core/testbench';
 
 describe('reward test bench', () => {
   it('under every preset the oracle tops every canonical transcript and malformed earns nothing', async () => {
@@ -57,5 +57,18 @@ describe('reward test bench', () => {
   it('a throwing custom reward names the transcripts it failed on', async () => {
     const preset = customPreset('function reward() { throw new Error("boom"); }');
     await expect(runTestBench(preset, { n: 5, seed: 1, pYes: 0.5, maxTurns: 5 })).rejects.toThrow(/test bench \(oracle transcripts\).*boom/);
+  });
+
+  it('the verdict line ranks the transcripts and names a canonical agent the reward ranks level with the oracle', async () => {
+    const rows = await runTestBench(getPreset('paper'), { n: 20, seed: 3, pYes: 0.5, maxTurns: 5 });
+    const sound = benchVerdict(rows);
+    expect(sound.sound).toBe(true);
+    expect(sound.text).toMatch(/^Verdict: sound\. The oracle scores highest \(oracle 1\.00 > /);
+    // A reward that pays refusing everywhere: refuse ties the oracle.
+    const refusing = await runTestBench(customPreset('function reward(input) { return { total: input.trace.end === "refusal" ? 1 : 0, components: {} }; }'), { n: 20, seed: 3, pYes: 0.5, maxTurns: 5 });
+    const flawed = benchVerdict(refusing);
+    expect(flawed.sound).toBe(false);
+    expect(flawed.text).toMatch(/^Verdict: ranks wrongly\. refuse scores as well as or better than the oracle/);
+    expect(() => benchVerdict([])).toThrow('benchVerdict: the bench has no oracle row');
   });
 });

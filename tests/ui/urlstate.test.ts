@@ -46,5 +46,25 @@ describe('URL state', () => {
     expect(() => decodeUrlState('sft.copySteps=50')).toThrow('URL: unknown setting sft.copySteps');
     expect(() => decodeUrlState('model.dModel=30&model.nHeads=4')).toThrow(/nHeads/);
     expect(() => decodeUrlState('reward=custom')).toThrow(/customReward/);
+    expect(() => decodeUrlState('threads=-1')).toThrow('URL: threads=-1 must be a whole number >= 0 (0: one per core)');
+    expect(() => decodeUrlState('threads=1.5')).toThrow(/threads=1.5 must be a whole number/);
+    expect(() => decodeUrlState('preset=fast')).toThrow('URL: preset=fast is not one of demo');
+  });
+
+  it('threads is a page option: 1 measures single-threaded wasm, the default (0) uses every core', () => {
+    expect(decodeUrlState('threads=1').page.threads).toBe(1);
+    expect(DEFAULT_PAGE_OPTIONS.threads).toBe(0);
+    expect(encodeUrlState(decodeUrlState('threads=1'))).toBe('threads=1');
+  });
+
+  it('preset=demo expands into its settings (settings in the link win), and re-encodes without the preset', () => {
+    const demo = decodeUrlState('preset=demo&tab=compare');
+    expect(demo.config.grpo).toMatchObject({ episodesPerIteration: 4, groupSize: 4, learningRate: 0.001, maxNewTokens: 48, iterations: 200 });
+    expect(demo.config.maxTurns).toBe(3);
+    expect(demo.page.tab).toBe('compare');
+    expect(decodeUrlState('grpo.groupSize=2&preset=demo').config.grpo.groupSize).toBe(2);
+    const query = encodeUrlState(demo);
+    expect(query).not.toContain('preset');
+    expect(decodeUrlState(query)).toEqual(demo);
   });
 });

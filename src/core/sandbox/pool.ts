@@ -75,6 +75,12 @@ export class SandboxPool implements RolloutSandbox {
     });
   }
 
+  /** Rollout `i` of the batch in play, once it has ended (live progress), else null. */
+  peek(i: number): { episode: Episode; trace: Trace } | null {
+    const session = this.sessions[i];
+    return session?.done ? { episode: session.episode, trace: session.trace() } : null;
+  }
+
   finish(): RolloutResults {
     const open = this.sessions.findIndex((s) => !s.done);
     if (open >= 0) throw new Error(`SandboxPool.finish: rollout ${open} has not ended`);
