@@ -3,7 +3,7 @@
 // with the paper preset), each with its evaluation on the held-out test split in report.json and REPORT.md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { oneOf, parseFlags } from '../src/cli/args';
+import { oneOf, parseFlags, UsageError } from '../src/cli/args';
 import { readConfig } from '../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../src/core/config';
 import type { Metrics } from '../src/core/metrics';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const out = flags.out as string;
   const stage = oneOf('stage', flags.stage, ['all', 'aligned'] as const);
   const config = flags.config ? await readConfig(flags.config) : parseRunConfig(releaseConfig);
+  if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
   const run = stage === 'all' ? await TrainingRun.create(config) : await loadBase(config, out);

@@ -23,10 +23,11 @@ export function oneOf<T extends string>(flag: string, value: unknown, allowed: r
   return value as T;
 }
 
-export function intFlag(flag: string, value: unknown, min = 0): number {
+export function intFlag(flag: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${flag} must be an integer >= ${min} (got ${JSON.stringify(value)})`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UsageError(`--${flag} must be an integer ${range} (got ${JSON.stringify(value)})`);
   }
   return n;
 }

@@ -16,6 +16,7 @@ import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { checkOutputs } from './files';
 
 /** Where the converted suites live: public/benchmarks of this checkout. */
 export const BENCHMARKS_DIR = fileURLToPath(new URL('../../public/benchmarks/', import.meta.url));
@@ -55,10 +56,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
     'max-new-tokens': { type: 'string', default: '96' },
     'max-turns': { type: 'string', default: '5' },
     backend: { type: 'string' },
+    force: { type: 'boolean', default: false },
   });
   const sources = (['cases', 'suite', 'split', 'transcripts'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length !== 1) {
     throw new UsageError('eval needs exactly one of --cases FILE, --suite NAME, --split train|test or --transcripts FILE');
+  }
+  if (typeof flags.out === 'string') {
+    const inputs = [flags.cases, flags.transcripts].filter((p): p is string => typeof p === 'string');
+    await checkOutputs([flags.out], { force: flags.force === true, inputs });
   }
   if (flags.transcripts !== undefined) return evalTranscripts(String(flags.transcripts), flags);
   const onCases = flags.split === undefined;

@@ -6,6 +6,7 @@ import { parseRewardSpec, presetSpec, pythonRewardModule, trlRow, verlRow, type 
 import { generateEpisodes } from '../core/scenarios';
 import type { Split } from '../core/types';
 import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { checkOutputs } from './files';
 
 async function rewardSpec(value: string): Promise<RewardSpec> {
   if (!value.endsWith('.json')) {
@@ -38,6 +39,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
     reward: { type: 'string', default: 'paper' },
     'max-turns': { type: 'string', default: '5' },
     'p-yes': { type: 'string', default: '0.5' },
+    force: { type: 'boolean', default: false },
   });
   const format = oneOf('format', flags.format, ['verl', 'trl'] as const);
   const split = oneOf<Split>('split', flags.split, ['train', 'test']);
@@ -47,12 +49,14 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const spec = await rewardSpec(String(flags.reward));
   const maxTurns = intFlag('max-turns', flags['max-turns'], 1);
   const pYes = numberFlag('p-yes', flags['p-yes'], 0, 1);
-  const episodes = generateEpisodes({ split, n, seed });
-  const rows = episodes.map((e, i) => JSON.stringify(format === 'verl' ? verlRow(e, i) : trlRow(e)));
-  await mkdir(out, { recursive: true });
   const data = join(out, `${split}.jsonl`);
   const module = join(out, 'asp_reward.py');
   const specFile = join(out, 'reward_spec.json');
+  const reward = String(flags.reward);
+  await checkOutputs([data, module, specFile], { force: flags.force === true, inputs: reward.endsWith('.json') ? [reward] : [] });
+  const episodes = generateEpisodes({ split, n, seed });
+  const rows = episodes.map((e, i) => JSON.stringify(format === 'verl' ? verlRow(e, i) : trlRow(e)));
+  await mkdir(out, { recursive: true });
   await writeFile(data, rows.join('\n') + '\n');
   await writeFile(module, pythonRewardModule(spec, { maxTurns, pYes }));
   await writeFile(specFile, JSON.stringify(spec, null, 2) + '\n');

@@ -17,16 +17,16 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     run: scoreCommand,
     help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|test --n N --seed S [--p-yes P] [--max-turns T]',
   },
-  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--backend wasm|cpu]' },
+  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--force] [--allow-reward-code] [--reward-timeout-ms MS] [--backend wasm|cpu]' },
   eval: {
     run: evalCommand,
     help:
-      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] | eval --checkpoint DIR --split train|test [--n N] [--reward R] | eval --transcripts FILE [--reward R] [--out FILE]; [--backend wasm|cpu]',
+      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] | eval --checkpoint DIR --split train|test [--n N] [--reward R] | eval --transcripts FILE [--reward R] [--out FILE]; [--force] [--backend wasm|cpu]',
   },
   bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu]' },
   export: {
     run: exportCommand,
-    help: 'export --format verl|trl --split train|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P]',
+    help: 'export --format verl|trl --split train|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P] [--force]',
   },
 };
 
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
   await command.run(rest);
 }

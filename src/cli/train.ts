@@ -1,14 +1,24 @@
 // `asp train`: cold start and/or GRPO from a JSON config. Checkpoints: DIR (latest policy) and DIR/base
 // (the cold-started base, the frozen reference of GRPO). Ctrl-C finishes the step in flight, saves, and exits;
-// `--resume DIR` continues from there.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// `--resume DIR` continues from there. Custom reward code (a config's or a run folder's) runs only with
+// --allow-reward-code, and then isolated (src/cli/reward-isolate.ts).
+import { appendFile, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { parseRunConfig, type RunConfig } from '../core/config';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../ml/checkpoint-node';
 import { TrainingRun, type RunProgress } from '../ml/run';
-import { oneOf, parseFlags, UsageError } from './args';
+import { intFlag, oneOf, parseFlags, UsageError } from './args';
 import { progressBar } from './progress';
+import { DEFAULT_REWARD_LIMITS, IsolatedReward, IsolatedRewardSandbox, type RewardLimits } from './reward-isolate';
+
+/** The shipped checkpoints: never trained in place. */
+const SHIPPED_DIR = fileURLToPath(new URL('../../public/checkpoints/', import.meta.url));
+/** What a run folder holds; `--out` on a folder with any of them needs --force, which removes them first. */
+const RUN_FILES = ['manifest.json', 'weights.bin', 'metrics.jsonl', 'base'];
+const MAX_REWARD_TIMEOUT_MS = 60_000;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -16,15 +26,42 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: { type: 'string' },
     resume: { type: 'string' },
     backend: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    'allow-reward-code': { type: 'boolean', default: false },
+    'reward-timeout-ms': { type: 'string', default: String(DEFAULT_REWARD_LIMITS.timeoutMs) },
   });
   if (!flags.resume && !flags.out) throw new UsageError('train needs --out DIR (or --resume DIR)');
+  if (flags.resume && (flags.out || flags.config)) throw new UsageError('--resume DIR continues that run with its own config: give no --out or --config');
   const prefer = flags.backend === undefined ? undefined : oneOf<BackendName>('backend', flags.backend, BACKENDS);
+  const limits: RewardLimits = {
+    ...DEFAULT_REWARD_LIMITS,
+    timeoutMs: intFlag('reward-timeout-ms', flags['reward-timeout-ms'], 10, MAX_REWARD_TIMEOUT_MS),
+  };
+  const force = flags.force === true;
+  const dir = (flags.resume ?? flags.out) as string;
+  if (flags.resume) await refuseShipped(dir, force);
+  else await claimOutDir(dir, force);
+
+  const state = flags.resume ? await readRunState(dir) : { config: await readConfig(flags.config), progress: null };
+  if (state.config.reward === 'custom' && flags['allow-reward-code'] !== true) {
+    const where = flags.resume ? `${join(dir, 'manifest.json')} (meta.config.customReward)` : `config ${String(flags.config)} (customReward)`;
+    const read = flags.resume ? `jq -r .meta.config.customReward ${join(dir, 'manifest.json')}` : `jq -r .customReward ${String(flags.config)}`;
+    throw new UsageError(
+      `${where} carries custom reward code; it runs only with --allow-reward-code (isolated: no files, network, processes or modules, ` +
+        `${limits.timeoutMs} ms per call, ${limits.memoryMb} MB). Read it first: ${read}`,
+    );
+  }
+
   const backend = await chooseBackend({ prefer });
   process.stderr.write(`backend: ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}\n`);
-
-  const dir = (flags.resume ?? flags.out) as string;
-  const run = flags.resume ? await resumeRun(dir) : TrainingRun.create(await readConfig(flags.config));
-  await trainLoop(await run, dir);
+  const reward = state.config.reward === 'custom' ? await IsolatedReward.open(state.config.customReward ?? '', limits) : null;
+  try {
+    const sandbox = reward ? new IsolatedRewardSandbox(reward) : undefined;
+    const run = state.progress ? await resumeRun(dir, state, sandbox) : await TrainingRun.create(state.config, sandbox);
+    await trainLoop(run, dir, reward);
+  } finally {
+    await reward?.close();
+  }
 }
 
 /** A run config from a JSON file (the defaults without one); a missing or bad file is a UsageError naming it. */
@@ -42,20 +79,97 @@ export async function readConfig(path: unknown): Promise<RunConfig> {
   } catch (e) {
     throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return parseRunConfig(json);
+  try {
+    return parseRunConfig(json);
+  } catch (e) {
+    throw new UsageError(`config ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A folder that already holds a run is replaced only with --force (its run files removed first, nothing else). */
+async function claimOutDir(dir: string, force: boolean): Promise<void> {
+  const present: string[] = [];
+  for (const file of RUN_FILES) if (await exists(join(dir, file))) present.push(file);
+  if (present.length === 0) return;
+  if (!force) {
+    throw new UsageError(
+      `${dir} already holds a run (${present.join(', ')}); continue it with --resume ${dir}, choose another --out, or pass --force to replace it`,
+    );
+  }
+  for (const file of present) await rm(join(dir, file), { recursive: true, force: true });
+}
+
+async function refuseShipped(dir: string, force: boolean): Promise<void> {
+  const [real, shipped] = await Promise.all([realpath(dir).catch(() => dir), realpath(SHIPPED_DIR).catch(() => SHIPPED_DIR)]);
+  const rel = relative(shipped, real);
+  if (!force && !rel.startsWith('..') && !isAbsolute(rel)) {
+    throw new UsageError(`${dir} is a shipped checkpoint: resuming would train it in place; copy it first (cp -r ${dir} my-run) and resume the copy, or pass --force`);
+  }
+}
+
+const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+
+/** The run state a checkpoint carries, checked against its own config: a hand-edited count is an error, not a guess. */
+async function readRunState(dir: string): Promise<{ config: RunConfig; progress: RunProgress }> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${join(dir, 'manifest.json')}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let meta: { config?: unknown; progress?: unknown } | undefined;
+  try {
+    meta = (JSON.parse(text) as { meta?: typeof meta } | null)?.meta;
+  } catch (e) {
+    throw new UsageError(`checkpoint: ${join(dir, 'manifest.json')} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof meta !== 'object' || meta === null || !meta.config || !meta.progress) {
+    throw new UsageError(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
+  }
+  let config: RunConfig;
+  try {
+    config = parseRunConfig(meta.config);
+  } catch (e) {
+    throw new UsageError(`checkpoint: ${dir} meta.config: ${(e as Error).message}`);
+  }
+  const count = (max: number) => z.number().int().min(0).max(max);
+  const parsed = z
+    .object({ sftStepsDone: count(config.sft.steps), grpoIterationsDone: count(config.grpo.iterations) })
+    .strict()
+    .refine((p) => p.grpoIterationsDone === 0 || p.sftStepsDone === config.sft.steps, {
+      message: 'GRPO iterations are counted but the cold start is not finished',
+    })
+    .safeParse(meta.progress);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`checkpoint: ${dir} meta.progress${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message}`);
+  }
+  return { config, progress: parsed.data };
 }
 
 /** Reads DIR (and DIR/base once GRPO had begun) back into a run. */
-async function resumeRun(dir: string): Promise<TrainingRun> {
-  const { model, tokenizer, manifest } = await loadCheckpointDir(dir, { trainable: true });
-  const meta = (manifest.meta ?? {}) as { config?: unknown; progress?: RunProgress };
-  if (!meta.config || !meta.progress) throw new Error(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
-  const config = parseRunConfig(meta.config);
-  const reference = meta.progress.grpoIterationsDone > 0 ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
-  return new TrainingRun(config, tokenizer, model, meta.progress, reference);
+async function resumeRun(
+  dir: string,
+  { config, progress }: { config: RunConfig; progress: RunProgress },
+  sandbox: IsolatedRewardSandbox | undefined,
+): Promise<TrainingRun> {
+  const { model, tokenizer } = await loadCheckpointDir(dir, { trainable: true });
+  const reference = progress.grpoIterationsDone > 0 ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
+  return new TrainingRun(config, tokenizer, model, progress, reference, sandbox);
 }
 
-async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
+/** A step whose loss is not finite has already written NaN or infinity into the weights: stop before any save. */
+function assertFinite(what: string, values: Record<string, number>): void {
+  const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
+  if (bad) {
+    throw new Error(
+      `training diverged: ${what} ${bad[0]} is ${bad[1]}; stopped without saving, so the last checkpoint on disk is kept ` +
+        '(lower the learning rate or grpo.klCoef, or bound the reward)',
+    );
+  }
+}
+
+async function trainLoop(run: TrainingRun, dir: string, reward: IsolatedReward | null): Promise<void> {
   const { sft, grpo } = run.config;
   await mkdir(dir, { recursive: true });
   const metricsFile = join(dir, 'metrics.jsonl');
@@ -69,6 +183,8 @@ async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
     if (stop) return;
     stop = true;
     stopAt = Date.now();
+    // A reward call in flight may never end: the isolate goes, and the iteration it was scoring is dropped.
+    void reward?.close('custom reward: stopped by Ctrl-C');
     process.stderr.write('\nstopping after this step; saving a resumable checkpoint (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
@@ -76,6 +192,7 @@ async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
     const bar = progressBar('cold start', sft.steps);
     while (!stop && run.sftStepsDone < sft.steps) {
       const p = await run.sftStep();
+      assertFinite(`cold-start step ${p.step}:`, { loss: p.loss });
       bar.update(p.step, `loss ${p.loss.toFixed(3)}  ${Math.round(p.tokensPerSecond)} tok/s`);
       if (p.step % 10 === 0 || p.step === sft.steps) {
         await appendFile(metricsFile, JSON.stringify({ phase: 'sft', ...p }) + '\n');
@@ -89,7 +206,15 @@ async function trainLoop(run: TrainingRun, dir: string): Promise<void> {
     let last: unknown;
     const gbar = progressBar('grpo', grpo.iterations);
     while (!stop && run.grpoIterationsDone < grpo.iterations) {
-      const m = await run.grpoStep();
+      let m: Awaited<ReturnType<TrainingRun['grpoStep']>>;
+      try {
+        m = await run.grpoStep();
+      } catch (e) {
+        // Stopped while the reward scored: the iteration never reached its update, so the state before it is whole.
+        if (stop) break;
+        throw e;
+      }
+      assertFinite(`GRPO iteration ${m.iteration}:`, { loss: m.loss, kl: m.kl });
       last = m;
       gbar.update(
         m.iteration,

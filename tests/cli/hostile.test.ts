@@ -1,0 +1,159 @@
+// Hostile or careless input to the CLI: a downloaded run folder is not a program, Ctrl-C works while a reward
+// loops, a diverged run keeps the last good checkpoint, and nothing is overwritten without --force.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src/core/config';
+import { chooseBackend } from '../../src/ml/backend';
+import { saveCheckpointDir } from '../../src/ml/checkpoint-node';
+import { TransformerLM } from '../../src/ml/model';
+import { trainTokenizer } from '../../src/ml/tokenizer';
+
+const run = promisify(execFile);
+const ARGS = ['--import', 'tsx', 'src/cli/main.ts'];
+
+async function asp(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...ARGS, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+/** A run folder as someone might hand it over: a tiny model with the given reward, GRPO not yet begun. */
+async function runFolder(customReward: string | null): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'asp-hostile-'));
+  const tokenizer = trainTokenizer(['<|user|>read the file<|end|>', 'read the mail, read the file'], { vocabSize: 290 });
+  const model = new TransformerLM({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 512, seed: 3 });
+  const config = parseRunConfig({
+    ...(customReward === null ? {} : { reward: 'custom', customReward }),
+    sft: { steps: 0 },
+    grpo: { iterations: 1, episodesPerIteration: 1, groupSize: 2, maxNewTokens: 8 },
+  });
+  await saveCheckpointDir(dir, model, tokenizer, { meta: { config, progress: { sftStepsDone: 0, grpoIterationsDone: 0 } } });
+  model.dispose();
+  return dir;
+}
+
+beforeAll(async () => {
+  await chooseBackend({ prefer: 'cpu' });
+});
+
+describe('custom reward code in a run folder or config', () => {
+  it('does not run without --allow-reward-code, and with it runs with no access to the process or files', async () => {
+    const target = join(await mkdtemp(join(tmpdir(), 'asp-target-')), 'pwned');
+    const dir = await runFolder(
+      `() => { process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(target)}, 'x'); return { total: 0, components: {} }; }`,
+    );
+    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8');
+
+    const refused = await asp('train', '--resume', dir, '--backend', 'cpu');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/manifest\.json \(meta\.config\.customReward\) carries custom reward code; it runs only with --allow-reward-code/);
+    expect(existsSync(target)).toBe(false);
+    expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe(manifest);
+
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ reward: 'custom', customReward: '() => ({ total: 1, components: {} })' }));
+    const fromConfig = await asp('train', '--config', config, '--out', join(dir, 'new'));
+    expect(fromConfig.code).toBe(2);
+    expect(fromConfig.stderr).toMatch(/config .*config\.json \(customReward\) carries custom reward code/);
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+
+    const isolated = await asp('train', '--resume', dir, '--backend', 'cpu', '--allow-reward-code');
+    expect(isolated.code).toBe(1);
+    expect(isolated.stderr).toMatch(/custom reward threw on episode \S+: process is not defined/);
+    expect(existsSync(target)).toBe(false);
+  }, 120_000);
+
+  it('Ctrl-C stops a run whose reward loops, and saves where it stood', async () => {
+    const dir = await runFolder('() => { while (true) {} }');
+    const child = spawn(process.execPath, [...ARGS, 'train', '--resume', dir, '--backend', 'cpu', '--allow-reward-code', '--reward-timeout-ms', '60000']);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (stderr.includes('backend:')) (clearInterval(poll), resolve());
+      }, 50);
+    });
+    await new Promise((r) => setTimeout(r, 4000)); // the rollouts are done by now: the reward is looping
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(stderr).toMatch(/saved resumable checkpoint/);
+    expect(code).toBe(130);
+    const meta = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).meta;
+    expect(meta.progress).toEqual({ sftStepsDone: 0, grpoIterationsDone: 0 });
+  }, 60_000);
+
+  it('a run whose loss turns NaN stops with a clear error and keeps the last checkpoint', async () => {
+    const dir = await runFolder('() => ({ total: 1e308, components: {} })');
+    const weights = await readFile(join(dir, 'weights.bin'));
+    const res = await asp('train', '--resume', dir, '--backend', 'cpu', '--allow-reward-code');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/asp: training diverged: GRPO iteration 1: loss is NaN; stopped without saving/);
+    expect(await readFile(join(dir, 'weights.bin'))).toEqual(weights);
+    expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).meta.progress.grpoIterationsDone).toBe(0);
+  }, 120_000);
+});
+
+describe('nothing is overwritten without --force', () => {
+  it('train --out on a folder that holds a run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-out-'));
+    await writeFile(join(dir, 'metrics.jsonl'), '{"phase":"sft","step":10}\n');
+    const res = await asp('train', '--out', dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/already holds a run \(metrics\.jsonl\); continue it with --resume .*or pass --force to replace it/);
+    expect(await readFile(join(dir, 'metrics.jsonl'), 'utf8')).toBe('{"phase":"sft","step":10}\n');
+  });
+
+  it('train --resume on a shipped checkpoint', async () => {
+    const res = await asp('train', '--resume', 'public/checkpoints/base');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/is a shipped checkpoint: resuming would train it in place; copy it first/);
+  });
+
+  it('eval --out on its own input, or on an existing file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-eval-'));
+    const cases = join(dir, 'cases.jsonl');
+    const made = await asp('scenarios', '--split', 'test', '--n', '2', '--format', 'cases');
+    await writeFile(cases, made.stdout);
+    const same = await asp('eval', '--policy', 'expected', '--cases', cases, '--out', cases, '--force');
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/is also an input of this command/);
+    expect(await readFile(cases, 'utf8')).toBe(made.stdout);
+    const other = join(dir, 'results.jsonl');
+    await writeFile(other, 'keep me\n');
+    expect((await asp('eval', '--policy', 'expected', '--cases', cases, '--out', other)).stderr).toMatch(/results\.jsonl exists \(a file\); .*--force/);
+    expect(await readFile(other, 'utf8')).toBe('keep me\n');
+    expect((await asp('eval', '--policy', 'expected', '--cases', cases, '--out', other, '--force')).code).toBe(0);
+    expect(await readFile(other, 'utf8')).not.toBe('keep me\n');
+  });
+
+  it('export --out on a folder with files of the same names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-export-'));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'asp_reward.py'), '# mine\n');
+    const res = await asp('export', '--format', 'trl', '--n', '2', '--out', dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/asp_reward\.py exists \(a file\)/);
+    expect(await readFile(join(dir, 'asp_reward.py'), 'utf8')).toBe('# mine\n');
+    expect((await asp('export', '--format', 'trl', '--n', '2', '--out', dir, '--force')).code).toBe(0);
+  });
+});
+
+describe('crash inputs', () => {
+  it('asp __proto__ is an unknown command', async () => {
+    const res = await asp('__proto__');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/unknown command '__proto__'/);
+  });
+});
