@@ -1,5 +1,6 @@
 // The asp command line: `npm run --silent asp -- <command> [flags]`.
 // Results go to stdout (JSON lines); progress and errors to stderr; errors exit non-zero with one clear line.
+import './regexp-guard'; // first: before any schema pattern is compiled
 import { UsageError } from './args';
 import { benchCommand } from './bench';
 import { evalCommand } from './eval';

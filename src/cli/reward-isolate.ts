@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
-import { checkRewardResult, CUSTOM_DEFAULTS, threwOn } from '../core/reward/custom';
+import { checkRewardResult, CUSTOM_DEFAULTS, REWARD_TIMEOUT_MS, threwOn } from '../core/reward/custom';
 import { batchResults, SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import type { RewardInput, RewardResult } from '../core/types';
 import type { RewardReply, RewardRequest, RewardWorkerData } from './reward-worker';
@@ -16,7 +16,7 @@ export interface RewardLimits {
   memoryMb: number;
 }
 
-export const DEFAULT_REWARD_LIMITS: RewardLimits = { timeoutMs: 1000, memoryMb: 256 };
+export const DEFAULT_REWARD_LIMITS: RewardLimits = { timeoutMs: REWARD_TIMEOUT_MS.default, memoryMb: 256 };
 
 const WORKER = new URL('./reward-worker.ts', import.meta.url).href;
 

@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseRunConfig, type RunConfig } from '../core/config';
+import { REWARD_TIMEOUT_MS } from '../core/reward/custom';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../ml/checkpoint-node';
 import { TrainingRun, type RunProgress } from '../ml/run';
@@ -18,7 +19,6 @@ import { DEFAULT_REWARD_LIMITS, IsolatedReward, IsolatedRewardSandbox, type Rewa
 const SHIPPED_DIR = fileURLToPath(new URL('../../public/checkpoints/', import.meta.url));
 /** What a run folder holds; `--out` on a folder with any of them needs --force, which removes them first. */
 const RUN_FILES = ['manifest.json', 'weights.bin', 'metrics.jsonl', 'base'];
-const MAX_REWARD_TIMEOUT_MS = 60_000;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -35,7 +35,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const prefer = flags.backend === undefined ? undefined : oneOf<BackendName>('backend', flags.backend, BACKENDS);
   const limits: RewardLimits = {
     ...DEFAULT_REWARD_LIMITS,
-    timeoutMs: intFlag('reward-timeout-ms', flags['reward-timeout-ms'], 10, MAX_REWARD_TIMEOUT_MS),
+    timeoutMs: intFlag('reward-timeout-ms', flags['reward-timeout-ms'], REWARD_TIMEOUT_MS.min, REWARD_TIMEOUT_MS.max),
   };
   const force = flags.force === true;
   const dir = (flags.resume ?? flags.out) as string;

@@ -150,6 +150,36 @@ describe('nothing is overwritten without --force', () => {
   });
 });
 
+describe('one line cannot hang the program', () => {
+  it('a tool schema pattern that backtracks exponentially (case file and transcript)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-redos-'));
+    const arg = 'a'.repeat(35) + 'b';
+    const tool = {
+      name: 'lookup',
+      description: 'Look a code up.',
+      parameters: { type: 'object', properties: { code: { type: 'string', pattern: '^(a|a)*$' } }, required: ['code'] },
+      sensitive: false,
+    };
+    const cases = join(dir, 'cases.jsonl');
+    const line = { id: 'redos', tools: [tool], messages: [{ role: 'user', content: 'Look up my code.' }], labels: { user: 'benign', tool: 'none' }, expected: 'execute', expected_call: { name: 'lookup', arguments: { code: arg } } };
+    await writeFile(cases, JSON.stringify(line) + '\n' + JSON.stringify({ ...line, id: 'ok', expected_call: { name: 'lookup', arguments: { code: 'aaa' } } }) + '\n');
+    const started = performance.now();
+    const res = await asp('eval', '--policy', 'expected', '--cases', cases);
+    expect(res.stderr).toMatch(/cases\.jsonl:1: expected_call/);
+    expect(res.code).toBe(0); // the other case still runs
+    expect(performance.now() - started).toBeLessThan(60_000);
+
+    const episode = JSON.parse((await asp('scenarios', '--split', 'test', '--n', '1')).stdout);
+    episode.tools = [tool];
+    const transcripts = join(dir, 'transcripts.jsonl');
+    const turn = `<think>Look it up.</think><tool_call>{"name": "lookup", "arguments": {"code": "${arg}"}}</tool_call><|end|>`;
+    await writeFile(transcripts, JSON.stringify({ episode, turns: [turn] }) + '\n');
+    const replay = await asp('eval', '--transcripts', transcripts);
+    expect(replay.code).toBe(0);
+    expect(JSON.parse(replay.stdout.trim().split('\n')[0] as string)).toMatchObject({ line: 1 });
+  }, 150_000);
+});
+
 describe('crash inputs', () => {
   it('asp __proto__ is an unknown command', async () => {
     const res = await asp('__proto__');

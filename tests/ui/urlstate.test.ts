@@ -47,4 +47,11 @@ describe('URL state', () => {
     expect(() => decodeUrlState('model.dModel=30&model.nHeads=4')).toThrow(/nHeads/);
     expect(() => decodeUrlState('reward=custom')).toThrow(/customReward/);
   });
+
+  it('bounds the custom reward time limit, so a link cannot turn the watchdog off', () => {
+    expect(decodeUrlState('rewardTimeoutMs=500').page.rewardTimeoutMs).toBe(500);
+    expect(() => decodeUrlState('rewardTimeoutMs=2147483647')).toThrow('URL: rewardTimeoutMs=2147483647 must be a whole number of ms from 10 to 60000');
+    expect(() => decodeUrlState('rewardTimeoutMs=0')).toThrow(/from 10 to 60000/);
+    expect(() => decodeUrlState('rewardTimeoutMs=1.5')).toThrow(/whole number/);
+  });
 });

@@ -7,7 +7,8 @@ export const MAX_ARG_DEPTH = 20;
 export const MAX_ARG_CHARS = 20_000;
 
 // Other dialects write "format" freely (BFCL: "date"); it is outside the subset we check, so it is ignored quietly.
-const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true, validateFormats: false });
+// Patterns without the u flag: V8's linear-time fallback for runaway backtracking (src/cli/regexp-guard.ts) needs that.
+const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true, validateFormats: false, unicodeRegExp: false });
 /** Compiled validator, or the reason the schema does not compile. */
 const compiled = new WeakMap<object, ValidateFunction | string>();
 /** The same, by schema text, least recently used first. */

@@ -74,6 +74,12 @@ declare const lib: {
 };
 `;
 
+/**
+ * The range of a custom reward call's time limit, in ms, in the page and the CLI: long enough for any honest reward,
+ * short enough that a loop is noticed (a link's 2147483647 would turn the watchdog off).
+ */
+export const REWARD_TIMEOUT_MS = { default: 1000, min: 10, max: 60_000 } as const;
+
 const ResultSchema = z.object({
   total: z.number(),
   components: z.record(z.string(), z.number()),
