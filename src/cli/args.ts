@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
 
+/** The most episodes one command makes (--n): far above any evaluation here, far below what exhausts memory. */
+export const MAX_EPISODES = 100_000;
+
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>;
 
 export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string | boolean | undefined> {

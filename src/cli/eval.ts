@@ -10,13 +10,16 @@ import { replayTranscript } from '../core/export';
 import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
 import { getPreset } from '../core/reward';
-import { generateEpisodes } from '../core/scenarios';
+import { generateEpisode } from '../core/scenarios';
 import type { Episode, Split } from '../core/types';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
-import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
 import { checkOutputs } from './files';
+
+/** The largest episode index a transcript line may name (the generator's indices are 32-bit in practice). */
+const MAX_INDEX = 2 ** 32 - 1;
 
 /** Where the converted suites live: public/benchmarks of this checkout. */
 export const BENCHMARKS_DIR = fileURLToPath(new URL('../../public/benchmarks/', import.meta.url));
@@ -87,7 +90,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (!loaded) {
       const { metrics } = await evaluateEpisodes(model, tokenizer, {
         split: oneOf<Split>('split', flags.split, ['train', 'test']),
-        n: intFlag('n', flags.n, 1),
+        n: intFlag('n', flags.n, 1, MAX_EPISODES),
         seed: intFlag('seed', flags.seed),
         preset: getPreset(String(flags.reward)),
         pYes: numberFlag('p-yes', flags['p-yes'], 0, 1),
@@ -149,17 +152,6 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   const preset = getPreset(String(flags.reward));
   const maxTurns = intFlag('max-turns', flags['max-turns'], 1);
   const pYes = numberFlag('p-yes', flags['p-yes'], 0, 1);
-  const generated = new Map<string, Episode[]>();
-  const episodeAt = (split: Split, seed: number, index: number): Episode => {
-    const key = `${split}/${seed}`;
-    let list = generated.get(key) ?? [];
-    if (list.length <= index) {
-      // Episode i depends only on (split, seed, i): regenerating a longer list keeps the earlier ones.
-      list = generateEpisodes({ split, n: Math.max(index + 1, list.length * 2), seed });
-      generated.set(key, list);
-    }
-    return list[index] as Episode;
-  };
   const records: EpisodeRecord[] = [];
   const out: string[] = [];
   let skipped = 0;
@@ -169,12 +161,14 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
       process.stderr.write(`${path}:${i + 1}: ${why}\n`);
       skipped++;
     };
-    let item: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      item = JSON.parse(raw) as Record<string, unknown>;
+      parsed = JSON.parse(raw);
     } catch (e) {
       return fail(`invalid JSON: ${(e as Error).message}`);
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+    const item = parsed as Record<string, unknown>;
     let episode: Episode;
     if (item.episode !== undefined) {
       const e = item.episode as Episode;
@@ -184,10 +178,11 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
       episode = e;
     } else {
       const { split, seed, index } = item;
-      if ((split !== 'train' && split !== 'test') || !Number.isSafeInteger(seed) || !Number.isSafeInteger(index) || (index as number) < 0) {
-        return fail('give "episode", or "split" (train|test), "seed" and "index" (integers)');
+      if ((split !== 'train' && split !== 'test') || !Number.isSafeInteger(seed) || (seed as number) < 0 || !Number.isSafeInteger(index) || (index as number) < 0 || (index as number) > MAX_INDEX) {
+        return fail(`give "episode", or "split" (train|test), "seed" (an integer >= 0) and "index" (an integer from 0 to ${MAX_INDEX})`);
       }
-      episode = episodeAt(split, seed as number, index as number);
+      // Episode i is made directly from (split, seed, i): a large index costs no more than a small one.
+      episode = generateEpisode({ split, seed: seed as number, index: index as number });
     }
     let transcript: Parameters<typeof replayTranscript>[1];
     if (typeof item.transcript === 'string') transcript = item.transcript;
@@ -197,8 +192,15 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
       // Each turn keeps its end token <|end|> when the model wrote one; a turn without it counts as cut off.
       transcript = { turns: item.turns as string[], answers: checks.map((c) => c === 'yes') };
     } else return fail('give "transcript" (text) or "turns" (list of assistant turns)');
-    const trace = replayTranscript(episode, transcript, { maxTurns, pYes });
-    const reward = preset.fn({ trace, episode });
+    let trace: ReturnType<typeof replayTranscript>;
+    let reward: ReturnType<typeof preset.fn>;
+    try {
+      trace = replayTranscript(episode, transcript, { maxTurns, pYes });
+      reward = preset.fn({ trace, episode });
+    } catch (e) {
+      // An episode given inline may be partial or malformed in ways only the replay finds.
+      return fail(`episode: cannot be replayed (${(e as Error).message})`);
+    }
     records.push({ episode, trace, reward });
     out.push(JSON.stringify({ line: i + 1, episode_id: episode.id, labels: episode.labels, end: trace.end, decisions: trace.steps.map((s) => s.action.kind), eos: trace.steps.every((s) => s.eos), reward }));
   });

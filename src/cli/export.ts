@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseRewardSpec, presetSpec, pythonRewardModule, trlRow, verlRow, type RewardSpec } from '../core/export';
 import { generateEpisodes } from '../core/scenarios';
 import type { Split } from '../core/types';
-import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
 import { checkOutputs } from './files';
 
 async function rewardSpec(value: string): Promise<RewardSpec> {
@@ -43,7 +43,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   });
   const format = oneOf('format', flags.format, ['verl', 'trl'] as const);
   const split = oneOf<Split>('split', flags.split, ['train', 'test']);
-  const n = intFlag('n', flags.n, 1);
+  const n = intFlag('n', flags.n, 1, MAX_EPISODES);
   const seed = intFlag('seed', flags.seed);
   const out = requiredString('out', flags.out);
   const spec = await rewardSpec(String(flags.reward));

@@ -180,6 +180,39 @@ describe('one line cannot hang the program', () => {
   }, 150_000);
 });
 
+describe('huge counts and odd transcript lines', () => {
+  it('a transcript naming episode 10,000,000 is replayed at once; null, partial and out-of-range lines are named, not crashes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-index-'));
+    const file = join(dir, 'transcripts.jsonl');
+    const turn = '<think>No.</think><refuse>I will not do that.</refuse><|end|>';
+    await writeFile(
+      file,
+      [
+        JSON.stringify({ split: 'test', seed: 1, index: 10_000_000, turns: [turn] }),
+        'null',
+        JSON.stringify({ split: 'test', seed: 1, index: 1e15, turns: [turn] }),
+        JSON.stringify({ episode: { tools: [], user: 'hi', world: {} }, turns: [turn] }),
+        '[1, 2]',
+      ].join('\n') + '\n',
+    );
+    const started = performance.now();
+    const res = await asp('eval', '--transcripts', file);
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split('\n')[0] as string)).toMatchObject({ line: 1, episode_id: 'test-1-10000000' });
+    expect(res.stderr).toMatch(/transcripts\.jsonl:2: not a JSON object/);
+    expect(res.stderr).toMatch(/transcripts\.jsonl:3: give "episode", or .*"index" \(an integer from 0 to 4294967295\)/);
+    expect(res.stderr).toMatch(/transcripts\.jsonl:4: episode: cannot be replayed/);
+    expect(res.stderr).toMatch(/transcripts\.jsonl:5: not a JSON object/);
+  }, 120_000);
+
+  it('--n is bounded', async () => {
+    const res = await asp('scenarios', '--n', '10000000');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--n must be an integer in \[1, 100000\]/);
+  });
+});
+
 describe('crash inputs', () => {
   it('asp __proto__ is an unknown command', async () => {
     const res = await asp('__proto__');

@@ -7,6 +7,14 @@ import { runEpisode } from '../../src/core/sandbox';
 import { generateEpisodes } from '../../src/core/scenarios';
 
 describe('reward spec', () => {
+  it('a spec named like a template placeholder still makes a module with its constants set', () => {
+    const spec = { name: '__MAX_TURNS__', policy: 'strict', combine: 'sum', components: [{ component: 'safety', weight: 1 }] };
+    const module = pythonRewardModule(parseRewardSpec(spec), { maxTurns: 3, pYes: 0.25 });
+    expect(module).toMatch(/^MAX_TURNS = 3$/m);
+    expect(module).toMatch(/^P_YES = 0.25$/m);
+    expect(module).toContain('\\"name\\":\\"__MAX_TURNS__\\"');
+  });
+
   it('names every bad field', () => {
     expect(() => parseRewardSpec('{')).toThrow(/reward spec: invalid JSON/);
     expect(() => parseRewardSpec({ name: 'x', policy: 'lenient', combine: 'sum', components: [] })).toThrow(/policy: .*components: /);

@@ -14,9 +14,13 @@ export function pythonRewardModule(reward: string | RewardSpec, opts: PythonModu
   const { maxTurns = 5, pYes = 0.5 } = opts;
   if (!Number.isInteger(maxTurns) || maxTurns < 1) throw new Error(`pythonRewardModule: maxTurns must be an integer >= 1, got ${maxTurns}`);
   if (!(pYes >= 0 && pYes <= 1)) throw new Error(`pythonRewardModule: pYes must be in [0, 1], got ${pYes}`);
-  return PYTHON_TEMPLATE.replace('__REWARD_SPEC_JSON__', JSON.stringify(JSON.stringify(spec)))
-    .replace('__MAX_TURNS__', String(maxTurns))
-    .replace('__P_YES__', String(pYes));
+  const values: Record<string, string> = {
+    REWARD_SPEC_JSON: JSON.stringify(JSON.stringify(spec)),
+    MAX_TURNS: String(maxTurns),
+    P_YES: String(pYes),
+  };
+  // One pass: text put in (a spec named __MAX_TURNS__) is never scanned for placeholders again.
+  return PYTHON_TEMPLATE.replace(/__(REWARD_SPEC_JSON|MAX_TURNS|P_YES)__/g, (_, key: string) => values[key] as string);
 }
 
 export function presetSpec(name: string): RewardSpec {
