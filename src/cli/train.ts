@@ -58,6 +58,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   try {
     const sandbox = reward ? new IsolatedRewardSandbox(reward) : undefined;
     const run = state.progress ? await resumeRun(dir, state, sandbox) : await TrainingRun.create(state.config, sandbox);
+    const asked = state.config.model.vocabSize;
+    if (run.tokenizer.vocabSize < asked) {
+      process.stderr.write(`note: model.vocabSize ${asked} asked, but the tokenizer's corpus yields ${run.tokenizer.vocabSize} tokens: the model uses ${run.tokenizer.vocabSize}\n`);
+    }
     await trainLoop(run, dir, reward);
   } finally {
     await reward?.close();

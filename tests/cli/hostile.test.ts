@@ -27,7 +27,7 @@ async function asp(...args: string[]): Promise<{ stdout: string; stderr: string;
 }
 
 /** A run folder as someone might hand it over: a tiny model with the given reward, GRPO not yet begun. */
-async function runFolder(customReward: string | null): Promise<string> {
+async function runFolder(customReward: string | null, progress: unknown = { sftStepsDone: 0, grpoIterationsDone: 0 }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'asp-hostile-'));
   const tokenizer = trainTokenizer(['<|user|>read the file<|end|>', 'read the mail, read the file'], { vocabSize: 290 });
   const model = new TransformerLM({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 512, seed: 3 });
@@ -36,7 +36,7 @@ async function runFolder(customReward: string | null): Promise<string> {
     sft: { steps: 0 },
     grpo: { iterations: 1, episodesPerIteration: 1, groupSize: 2, maxNewTokens: 8 },
   });
-  await saveCheckpointDir(dir, model, tokenizer, { meta: { config, progress: { sftStepsDone: 0, grpoIterationsDone: 0 } } });
+  await saveCheckpointDir(dir, model, tokenizer, { meta: { config, progress } });
   model.dispose();
   return dir;
 }
@@ -114,6 +114,18 @@ describe('nothing is overwritten without --force', () => {
     expect(res.stderr).toMatch(/already holds a run \(metrics\.jsonl\); continue it with --resume .*or pass --force to replace it/);
     expect(await readFile(join(dir, 'metrics.jsonl'), 'utf8')).toBe('{"phase":"sft","step":10}\n');
   });
+
+  it('train --out --force replaces the run (metrics not appended) and says when the vocabulary came out smaller', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-force-'));
+    await writeFile(join(dir, 'metrics.jsonl'), '{"phase":"old"}\n');
+    const config = join(await mkdtemp(join(tmpdir(), 'asp-cfg-')), 'c.json');
+    const model = { vocabSize: 32768, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 256 };
+    await writeFile(config, JSON.stringify({ model, sft: { steps: 1, batchSize: 2 }, grpo: { iterations: 0 } }));
+    const res = await asp('train', '--config', config, '--out', dir, '--force', '--backend', 'cpu');
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/note: model\.vocabSize 32768 asked, but the tokenizer's corpus yields \d+ tokens: the model uses \d+/);
+    expect(await readFile(join(dir, 'metrics.jsonl'), 'utf8')).not.toContain('"old"');
+  }, 120_000);
 
   it('train --resume on a shipped checkpoint', async () => {
     const res = await asp('train', '--resume', 'public/checkpoints/base');
@@ -210,6 +222,34 @@ describe('huge counts and odd transcript lines', () => {
     const res = await asp('scenarios', '--n', '10000000');
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--n must be an integer in \[1, 100000\]/);
+  });
+});
+
+describe('bad run state and configs', () => {
+  it.each([
+    ['"abc"', /meta\.progress: /],
+    ['{ "sftStepsDone": -1, "grpoIterationsDone": 0 }', /meta\.progress\.sftStepsDone: /],
+    ['{ "sftStepsDone": 0, "grpoIterationsDone": "x" }', /meta\.progress\.grpoIterationsDone: /],
+    ['{ "sftStepsDone": 0, "grpoIterationsDone": 5 }', /meta\.progress\.grpoIterationsDone: /],
+  ])('meta.progress %s is refused before anything is trained or written', async (progress, message) => {
+    const dir = await runFolder(null, JSON.parse(progress));
+    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8');
+    const res = await asp('train', '--resume', dir, '--backend', 'cpu');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(existsSync(join(dir, 'base'))).toBe(false);
+    expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe(manifest);
+  });
+
+  it.each([
+    [{ model: { contextLength: 16 } }, /model\.contextLength: contextLength must be at least 256 tokens/],
+    [{ grpo: { klCoef: 1e308 } }, /grpo\.klCoef/],
+  ])('config %j is refused, naming the field', async (config, message) => {
+    const file = join(await mkdtemp(join(tmpdir(), 'asp-cfg-')), 'c.json');
+    await writeFile(file, JSON.stringify(config));
+    const res = await asp('train', '--config', file, '--out', join(tmpdir(), 'never-written'));
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
   });
 });
 
