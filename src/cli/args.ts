@@ -47,3 +47,14 @@ export function requiredString(flag: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`);
   return value;
 }
+
+/**
+ * Text from input files made safe to print: control characters (terminal escape sequences, carriage returns,
+ * newlines) and bidirectional overrides become visible \x / \u escapes, so an error line stays one honest line.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

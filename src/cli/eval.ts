@@ -15,7 +15,7 @@ import type { Episode, Split } from '../core/types';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
-import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, printable, requiredString, UsageError } from './args';
 import { checkOutputs } from './files';
 
 /** The largest episode index a transcript line may name (the generator's indices are 32-bit in practice). */
@@ -119,7 +119,7 @@ async function loadCases(flags: Flags): Promise<{ cases: Case[]; skipped: number
   let skipped = 0;
   for (const path of paths) {
     const parsed = parseCases(await readText(path, 'cases'));
-    for (const e of parsed.errors) process.stderr.write(`${path}:${e.line}: ${e.field}: ${e.message}\n`);
+    for (const e of parsed.errors) process.stderr.write(`${printable(`${path}:${e.line}: ${e.field}: ${e.message}`)}\n`);
     if (parsed.cases.length === 0) throw new UsageError(`no valid case in ${path}`);
     cases.push(...parsed.cases);
     skipped += new Set(parsed.errors.map((e) => e.line)).size;
@@ -158,7 +158,7 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   (await readText(path, 'transcripts')).split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
     const fail = (why: string) => {
-      process.stderr.write(`${path}:${i + 1}: ${why}\n`);
+      process.stderr.write(`${printable(`${path}:${i + 1}: ${why}`)}\n`);
       skipped++;
     };
     let parsed: unknown;

@@ -254,6 +254,16 @@ describe('bad run state and configs', () => {
 });
 
 describe('crash inputs', () => {
+  it('terminal escape sequences from the input are printed as visible escapes', async () => {
+    const res = await asp('\u001b]0;pwned\u0007\u001b[2J');
+    expect(res.stderr).toContain("unknown command '\\x1b]0;pwned\\x07\\x1b[2J'");
+    const file = join(await mkdtemp(join(tmpdir(), 'asp-esc-')), 't.jsonl');
+    await writeFile(file, '{"transcript": "\u001b[31mred", "split": "test", "seed": 1, "index": "\u001b[2J"}\n[\u001b]\n');
+    const replay = await asp('eval', '--transcripts', file);
+    expect(replay.stderr).not.toContain('\u001b');
+    expect(replay.stderr).toMatch(/t\.jsonl:2: invalid JSON: .*\\x1b/);
+  });
+
   it('asp __proto__ is an unknown command', async () => {
     const res = await asp('__proto__');
     expect(res.code).toBe(2);
