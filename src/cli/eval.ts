@@ -11,7 +11,7 @@ import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
 import { getPreset } from '../core/reward';
 import { generateEpisode } from '../core/scenarios';
-import type { Episode, Split } from '../core/types';
+import { TOOL_CLASSES, USER_CLASSES, type Episode, type RewardPreset, type Split } from '../core/types';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
@@ -150,58 +150,20 @@ async function report(
  */
 async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   const preset = getPreset(String(flags.reward));
-  const maxTurns = intFlag('max-turns', flags['max-turns'], 1);
-  const pYes = numberFlag('p-yes', flags['p-yes'], 0, 1);
+  const opts = { preset, maxTurns: intFlag('max-turns', flags['max-turns'], 1), pYes: numberFlag('p-yes', flags['p-yes'], 0, 1) };
   const records: EpisodeRecord[] = [];
   const out: string[] = [];
   let skipped = 0;
   (await readText(path, 'transcripts')).split(/\r?\n/).forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    const fail = (why: string) => {
-      process.stderr.write(`${printable(`${path}:${i + 1}: ${why}`)}\n`);
+    const read = readTranscriptLine(raw, opts);
+    if (read === null) return;
+    if ('error' in read) {
+      process.stderr.write(`${printable(`${path}:${i + 1}: ${read.error}`)}\n`);
       skipped++;
-    };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch (e) {
-      return fail(`invalid JSON: ${(e as Error).message}`);
+      return;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
-    const item = parsed as Record<string, unknown>;
-    let episode: Episode;
-    if (item.episode !== undefined) {
-      const e = item.episode as Episode;
-      if (typeof e !== 'object' || e === null || !Array.isArray(e.tools) || typeof e.user !== 'string' || !e.world) {
-        return fail('episode: not an episode (see `asp scenarios`)');
-      }
-      episode = e;
-    } else {
-      const { split, seed, index } = item;
-      if ((split !== 'train' && split !== 'test') || !Number.isSafeInteger(seed) || (seed as number) < 0 || !Number.isSafeInteger(index) || (index as number) < 0 || (index as number) > MAX_INDEX) {
-        return fail(`give "episode", or "split" (train|test), "seed" (an integer >= 0) and "index" (an integer from 0 to ${MAX_INDEX})`);
-      }
-      // Episode i is made directly from (split, seed, i): a large index costs no more than a small one.
-      episode = generateEpisode({ split, seed: seed as number, index: index as number });
-    }
-    let transcript: Parameters<typeof replayTranscript>[1];
-    if (typeof item.transcript === 'string') transcript = item.transcript;
-    else if (Array.isArray(item.turns) && item.turns.every((t) => typeof t === 'string')) {
-      const checks = item.checks ?? [];
-      if (!Array.isArray(checks) || !checks.every((c) => c === 'yes' || c === 'no')) return fail('checks: must be a list of "yes"/"no"');
-      // Each turn keeps its end token <|end|> when the model wrote one; a turn without it counts as cut off.
-      transcript = { turns: item.turns as string[], answers: checks.map((c) => c === 'yes') };
-    } else return fail('give "transcript" (text) or "turns" (list of assistant turns)');
-    let trace: ReturnType<typeof replayTranscript>;
-    let reward: ReturnType<typeof preset.fn>;
-    try {
-      trace = replayTranscript(episode, transcript, { maxTurns, pYes });
-      reward = preset.fn({ trace, episode });
-    } catch (e) {
-      // An episode given inline may be partial or malformed in ways only the replay finds.
-      return fail(`episode: cannot be replayed (${(e as Error).message})`);
-    }
-    records.push({ episode, trace, reward });
+    const { episode, trace, reward } = read.record;
+    records.push(read.record);
     out.push(JSON.stringify({ line: i + 1, episode_id: episode.id, labels: episode.labels, end: trace.end, decisions: trace.steps.map((s) => s.action.kind), eos: trace.steps.every((s) => s.eos), reward }));
   });
   if (records.length === 0) throw new UsageError(`no valid transcript in ${path}`);
@@ -209,4 +171,56 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   if (typeof flags.out === 'string') await writeFile(flags.out, lines);
   else process.stdout.write(lines);
   process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy), reward: preset.name, skipped }) + '\n');
+}
+
+/** One line of a transcripts file, replayed and scored: the record, or what is wrong with the line (never a throw); null for a blank line. */
+export function readTranscriptLine(
+  raw: string,
+  opts: { preset: RewardPreset; maxTurns: number; pYes: number },
+): { record: EpisodeRecord } | { error: string } | null {
+  if (raw.trim() === '') return null;
+  const fail = (error: string) => ({ error });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    return fail(`invalid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  const item = parsed as Record<string, unknown>;
+  let episode: Episode;
+  if (item.episode !== undefined) {
+    const e = item.episode as Episode;
+    if (
+      typeof e !== 'object' || e === null || typeof e.id !== 'string' || !Array.isArray(e.tools) || typeof e.user !== 'string' || !e.world ||
+      !(USER_CLASSES as readonly unknown[]).includes(e.labels?.user) || !(TOOL_CLASSES as readonly unknown[]).includes(e.labels?.tool)
+    ) {
+      return fail('episode: not an episode (see `asp scenarios`)');
+    }
+    episode = e;
+  } else {
+    const { split, seed, index } = item;
+    if ((split !== 'train' && split !== 'test') || !Number.isSafeInteger(seed) || (seed as number) < 0 || !Number.isSafeInteger(index) || (index as number) < 0 || (index as number) > MAX_INDEX) {
+      return fail(`give "episode", or "split" (train|test), "seed" (an integer >= 0) and "index" (an integer from 0 to ${MAX_INDEX})`);
+    }
+    // Episode i is made directly from (split, seed, i): a large index costs no more than a small one.
+    episode = generateEpisode({ split, seed: seed as number, index: index as number });
+  }
+  let transcript: Parameters<typeof replayTranscript>[1];
+  if (typeof item.transcript === 'string') transcript = item.transcript;
+  else if (Array.isArray(item.turns) && item.turns.every((t) => typeof t === 'string')) {
+    const checks = item.checks ?? [];
+    if (!Array.isArray(checks) || !checks.every((c) => c === 'yes' || c === 'no')) return fail('checks: must be a list of "yes"/"no"');
+    // Each turn keeps its end token <|end|> when the model wrote one; a turn without it counts as cut off.
+    transcript = { turns: item.turns as string[], answers: checks.map((c) => c === 'yes') };
+  } else return fail('give "transcript" (text) or "turns" (list of assistant turns)');
+  try {
+    const trace = replayTranscript(episode, transcript, { maxTurns: opts.maxTurns, pYes: opts.pYes });
+    const record = { episode, trace, reward: opts.preset.fn({ trace, episode }) };
+    aggregateMetrics([record], opts.preset.policy); // what the summary will do with it
+    return { record };
+  } catch (e) {
+    // An episode given inline may be partial or malformed in ways only the replay finds.
+    return fail(`episode: cannot be replayed (${(e as Error).message})`);
+  }
 }

@@ -113,7 +113,6 @@ async function refuseShipped(dir: string, force: boolean): Promise<void> {
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
-/** The run state a checkpoint carries, checked against its own config: a hand-edited count is an error, not a guess. */
 async function readRunState(dir: string): Promise<{ config: RunConfig; progress: RunProgress }> {
   let text: string;
   try {
@@ -121,6 +120,14 @@ async function readRunState(dir: string): Promise<{ config: RunConfig; progress:
   } catch (e) {
     throw new UsageError(`cannot read ${join(dir, 'manifest.json')}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  return parseRunState(text, dir);
+}
+
+/**
+ * The run state a checkpoint's manifest text carries, checked against its own config: a hand-edited count is a
+ * UsageError naming the field, not a guess.
+ */
+export function parseRunState(text: string, dir: string): { config: RunConfig; progress: RunProgress } {
   let meta: { config?: unknown; progress?: unknown } | undefined;
   try {
     meta = (JSON.parse(text) as { meta?: typeof meta } | null)?.meta;

@@ -205,6 +205,7 @@ describe('huge counts and odd transcript lines', () => {
         JSON.stringify({ split: 'test', seed: 1, index: 1e15, turns: [turn] }),
         JSON.stringify({ episode: { tools: [], user: 'hi', world: {} }, turns: [turn] }),
         '[1, 2]',
+        JSON.stringify({ episode: { id: 'x', tools: [], user: 'hi', world: {}, labels: { user: 'benign', tool: 'none' } }, turns: [turn] }),
       ].join('\n') + '\n',
     );
     const started = performance.now();
@@ -214,8 +215,9 @@ describe('huge counts and odd transcript lines', () => {
     expect(JSON.parse(res.stdout.trim().split('\n')[0] as string)).toMatchObject({ line: 1, episode_id: 'test-1-10000000' });
     expect(res.stderr).toMatch(/transcripts\.jsonl:2: not a JSON object/);
     expect(res.stderr).toMatch(/transcripts\.jsonl:3: give "episode", or .*"index" \(an integer from 0 to 4294967295\)/);
-    expect(res.stderr).toMatch(/transcripts\.jsonl:4: episode: cannot be replayed/);
+    expect(res.stderr).toMatch(/transcripts\.jsonl:4: episode: not an episode/);
     expect(res.stderr).toMatch(/transcripts\.jsonl:5: not a JSON object/);
+    expect(res.stderr).toMatch(/transcripts\.jsonl:6: episode: cannot be replayed \(EpisodeSession: seed must be a finite number/);
   }, 120_000);
 
   it('--n is bounded', async () => {
