@@ -40,7 +40,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const force = flags.force === true;
   const dir = (flags.resume ?? flags.out) as string;
   if (flags.resume) await refuseShipped(dir, force);
-  else await claimOutDir(dir, force);
 
   const state = flags.resume ? await readRunState(dir) : { config: await readConfig(flags.config), progress: null };
   if (state.config.reward === 'custom' && flags['allow-reward-code'] !== true) {
@@ -52,6 +51,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     );
   }
 
+  // Only once the config is known good: --force never clears a run for a config that would not start.
+  if (!flags.resume) await claimOutDir(dir, force);
+
   const backend = await chooseBackend({ prefer });
   process.stderr.write(`backend: ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}\n`);
   const reward = state.config.reward === 'custom' ? await IsolatedReward.open(state.config.customReward ?? '', limits) : null;
@@ -59,7 +61,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const sandbox = reward ? new IsolatedRewardSandbox(reward) : undefined;
     const run = state.progress ? await resumeRun(dir, state, sandbox) : await TrainingRun.create(state.config, sandbox);
     const asked = state.config.model.vocabSize;
-    if (run.tokenizer.vocabSize < asked) {
+    if (!state.progress && run.tokenizer.vocabSize < asked) {
       process.stderr.write(`note: model.vocabSize ${asked} asked, but the tokenizer's corpus yields ${run.tokenizer.vocabSize} tokens: the model uses ${run.tokenizer.vocabSize}\n`);
     }
     await trainLoop(run, dir, reward);

@@ -113,6 +113,11 @@ describe('nothing is overwritten without --force', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/already holds a run \(metrics\.jsonl\); continue it with --resume .*or pass --force to replace it/);
     expect(await readFile(join(dir, 'metrics.jsonl'), 'utf8')).toBe('{"phase":"sft","step":10}\n');
+    // --force with a config that would not start clears nothing.
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ grpo: { groupSize: 1 } }));
+    expect((await asp('train', '--out', dir, '--force', '--config', bad)).code).toBe(2);
+    expect(await readFile(join(dir, 'metrics.jsonl'), 'utf8')).toBe('{"phase":"sft","step":10}\n');
   });
 
   it('train --out --force replaces the run (metrics not appended) and says when the vocabulary came out smaller', async () => {
