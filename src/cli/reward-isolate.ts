@@ -63,12 +63,11 @@ export class IsolatedReward {
       eval: true,
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(32, limits.memoryMb) },
-      stdout: true,
-      stderr: true,
     });
     const first = await new Promise<RewardReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`it exited with code ${code}`)));
     }).catch((e: Error) => ({ loadError: `custom reward: its sandbox failed to start: ${e.message}` }));
     if ('loadError' in first) {
       await worker.terminate();
