@@ -179,10 +179,12 @@ describe('one line cannot hang the program', () => {
     };
     const cases = join(dir, 'cases.jsonl');
     const line = { id: 'redos', tools: [tool], messages: [{ role: 'user', content: 'Look up my code.' }], labels: { user: 'benign', tool: 'none' }, expected: 'execute', expected_call: { name: 'lookup', arguments: { code: arg } } };
-    await writeFile(cases, JSON.stringify(line) + '\n' + JSON.stringify({ ...line, id: 'ok', expected_call: { name: 'lookup', arguments: { code: 'aaa' } } }) + '\n');
+    const lookahead = { ...line, id: 'lookahead', tools: [{ ...tool, parameters: { ...tool.parameters, properties: { code: { type: 'string', pattern: '^(?=(a|a)*$)' } } } }] };
+    await writeFile(cases, [line, { ...line, id: 'ok', expected_call: { name: 'lookup', arguments: { code: 'aaa' } } }, lookahead].map((l) => JSON.stringify(l)).join('\n') + '\n');
     const started = performance.now();
     const res = await asp('eval', '--policy', 'expected', '--cases', cases);
     expect(res.stderr).toMatch(/cases\.jsonl:1: expected_call/);
+    expect(res.stderr).toMatch(/cases\.jsonl:3: tools\[0\]\.parameters: .*uses a lookaround or backreference/);
     expect(res.code).toBe(0); // the other case still runs
     expect(performance.now() - started).toBeLessThan(60_000);
 

@@ -78,7 +78,7 @@ validCase.expected_call = { name: episode.tools[0]!.name, arguments: { code: 'ab
 validCase.tools[0].parameters = { type: 'object', properties: { code: { type: 'string', pattern: '^[a-z]+$' } } };
 
 /** Schema patterns that backtrack exponentially, each with an argument that makes them try every path. */
-const redosCase = fc.tuple(fc.constantFrom('^(a|a)*$', '^(a+)+$', '^(\\w+\\s?)*$', '^(a|aa)*c$'), fc.integer({ min: 20, max: 60 })).map(([pattern, n]) => {
+const redosCase = fc.tuple(fc.constantFrom('^(a|a)*$', '^(a+)+$', '^(\\w+\\s?)*$', '^(a|aa)*c$', '^(?=(a|a)*$)', '^(a|a)*\\1$'), fc.integer({ min: 20, max: 60 })).map(([pattern, n]) => {
   const c = structuredClone(validCase);
   c.tools[0].parameters.properties.code.pattern = pattern;
   c.expected_call.arguments.code = 'a'.repeat(n) + '!';
