@@ -5,8 +5,8 @@
 // (which `npm run results` turns into docs/results.md). The loop is src/ml/train.ts.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { intFlag, oneOf, parseFlags } from '../src/cli/args';
-import { readConfig, resumeRun } from '../src/cli/train';
+import { intFlag, oneOf, parseFlags, UsageError } from '../src/cli/args';
+import { readConfig, readRunState, resumeRun } from '../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../src/core/config';
 import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
@@ -53,8 +53,9 @@ async function main(): Promise<void> {
   const work = join(out, 'run');
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
-  const run = flags.resume ? await resumeRun(work) : await TrainingRun.create(await readConfig(flags.config));
+  const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
   const config = run.config;
+  if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
   const state: ReleaseState = flags.resume
     ? (JSON.parse(await readFile(join(work, 'release-state.json'), 'utf8')) as ReleaseState)
     : { backend: backend.backend, sftSeconds: 0, grpoSeconds: 0, curve: [], iterations: [], thresholdsReachedAt: null };

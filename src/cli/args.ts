@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
 
+/** The most episodes one command makes (--n): far above any evaluation here, far below what exhausts memory. */
+export const MAX_EPISODES = 100_000;
+
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean }>;
 
 export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
@@ -23,10 +26,11 @@ export function oneOf<T extends string>(flag: string, value: unknown, allowed: r
   return value as T;
 }
 
-export function intFlag(flag: string, value: unknown, min = 0): number {
+export function intFlag(flag: string, value: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${flag} must be an integer >= ${min} (got ${JSON.stringify(value)})`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new UsageError(`--${flag} must be an integer ${range} (got ${JSON.stringify(value)})`);
   }
   return n;
 }
@@ -42,4 +46,15 @@ export function numberFlag(flag: string, value: unknown, min: number, max: numbe
 export function requiredString(flag: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`);
   return value;
+}
+
+/**
+ * Text from input files made safe to print: control characters (terminal escape sequences, carriage returns,
+ * newlines) and bidirectional overrides become visible \x / \u escapes, so an error line stays one honest line.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

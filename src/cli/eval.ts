@@ -10,14 +10,18 @@ import { replayTranscript } from '../core/export';
 import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
 import { getPreset } from '../core/reward';
-import { generateEpisodes } from '../core/scenarios';
+import { generateEpisode } from '../core/scenarios';
 import { DecodingSchema, type Decoding } from '../core/config';
-import { SPLITS, type Episode, type Split } from '../core/types';
+import { SPLITS, TOOL_CLASSES, USER_CLASSES, type Episode, type RewardPreset, type Split } from '../core/types';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { evaluateDecisionPoints } from '../ml/decision-points';
 import { evaluateCases, evaluateEpisodes, summarizeCaseResults } from '../ml/evaluate';
-import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, printable, requiredString, UsageError } from './args';
+import { checkOutputs } from './files';
+
+/** The largest episode index a transcript line may name (the generator's indices are 32-bit in practice). */
+const MAX_INDEX = 2 ** 32 - 1;
 
 /** Where the converted suites live: public/benchmarks of this checkout. */
 const BENCHMARKS_DIR = fileURLToPath(new URL('../../public/benchmarks/', import.meta.url));
@@ -59,10 +63,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
     decoding: { type: 'string', default: 'constrained' },
     points: { type: 'boolean' },
     backend: { type: 'string' },
+    force: { type: 'boolean', default: false },
   });
   const sources = (['cases', 'suite', 'split', 'transcripts'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length !== 1) {
     throw new UsageError('eval needs exactly one of --cases FILE, --suite NAME, --split train|dev|test or --transcripts FILE');
+  }
+  if (typeof flags.out === 'string') {
+    const inputs = [flags.cases, flags.transcripts].filter((p): p is string => typeof p === 'string');
+    await checkOutputs([flags.out], { force: flags.force === true, inputs });
   }
   if (flags.transcripts !== undefined) return evalTranscripts(String(flags.transcripts), flags);
   const onCases = flags.split === undefined;
@@ -99,7 +108,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (!loaded) {
       const { metrics } = await evaluateEpisodes(model, tokenizer, {
         split: oneOf<Split>('split', flags.split, SPLITS),
-        n: intFlag('n', flags.n, 1),
+        n: intFlag('n', flags.n, 1, MAX_EPISODES),
         seed: intFlag('seed', flags.seed),
         preset: getPreset(String(flags.reward)),
         pYes: numberFlag('p-yes', flags['p-yes'], 0, 1),
@@ -134,7 +143,7 @@ async function loadCases(flags: Flags): Promise<{ cases: Case[]; skipped: number
   let sensitiveDefaulted = 0;
   for (const path of paths) {
     const parsed = parseCases(await readText(path, 'cases'));
-    for (const e of parsed.errors) process.stderr.write(`${path}:${e.line}: ${e.field}: ${e.message}\n`);
+    for (const e of parsed.errors) process.stderr.write(`${printable(`${path}:${e.line}: ${e.field}: ${e.message}`)}\n`);
     if (parsed.cases.length === 0) throw new UsageError(`no valid case in ${path}`);
     if (parsed.sensitiveDefaulted > 0) {
       process.stderr.write(`${path}: ${parsed.sensitiveDefaulted} tools have no "sensitive" field and are read as not sensitive\n`);
@@ -169,59 +178,20 @@ async function report(
  */
 async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   const preset = getPreset(String(flags.reward));
-  const maxTurns = intFlag('max-turns', flags['max-turns'], 1);
-  const pYes = numberFlag('p-yes', flags['p-yes'], 0, 1);
-  const generated = new Map<string, Episode[]>();
-  const episodeAt = (split: Split, seed: number, index: number): Episode => {
-    const key = `${split}/${seed}`;
-    let list = generated.get(key) ?? [];
-    if (list.length <= index) {
-      // Episode i depends only on (split, seed, i): regenerating a longer list keeps the earlier ones.
-      list = generateEpisodes({ split, n: Math.max(index + 1, list.length * 2), seed });
-      generated.set(key, list);
-    }
-    return list[index] as Episode;
-  };
+  const opts = { preset, maxTurns: intFlag('max-turns', flags['max-turns'], 1), pYes: numberFlag('p-yes', flags['p-yes'], 0, 1) };
   const records: EpisodeRecord[] = [];
   const out: string[] = [];
   let skipped = 0;
   (await readText(path, 'transcripts')).split(/\r?\n/).forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    const fail = (why: string) => {
-      process.stderr.write(`${path}:${i + 1}: ${why}\n`);
+    const read = readTranscriptLine(raw, opts);
+    if (read === null) return;
+    if ('error' in read) {
+      process.stderr.write(`${printable(`${path}:${i + 1}: ${read.error}`)}\n`);
       skipped++;
-    };
-    let item: Record<string, unknown>;
-    try {
-      item = JSON.parse(raw) as Record<string, unknown>;
-    } catch (e) {
-      return fail(`invalid JSON: ${(e as Error).message}`);
+      return;
     }
-    let episode: Episode;
-    if (item.episode !== undefined) {
-      const e = item.episode as Episode;
-      if (typeof e !== 'object' || e === null || !Array.isArray(e.tools) || typeof e.user !== 'string' || !e.world) {
-        return fail('episode: not an episode (see `asp scenarios`)');
-      }
-      episode = e;
-    } else {
-      const { split, seed, index } = item;
-      if (!SPLITS.includes(split as Split) || !Number.isSafeInteger(seed) || !Number.isSafeInteger(index) || (index as number) < 0) {
-        return fail('give "episode", or "split" (train|dev|test), "seed" and "index" (integers)');
-      }
-      episode = episodeAt(split as Split, seed as number, index as number);
-    }
-    let transcript: Parameters<typeof replayTranscript>[1];
-    if (typeof item.transcript === 'string') transcript = item.transcript;
-    else if (Array.isArray(item.turns) && item.turns.every((t) => typeof t === 'string')) {
-      const checks = item.checks ?? [];
-      if (!Array.isArray(checks) || !checks.every((c) => c === 'yes' || c === 'no')) return fail('checks: must be a list of "yes"/"no"');
-      // Each turn keeps its end token <|end|> when the model wrote one; a turn without it counts as cut off.
-      transcript = { turns: item.turns as string[], answers: checks.map((c) => c === 'yes') };
-    } else return fail('give "transcript" (text) or "turns" (list of assistant turns)');
-    const trace = replayTranscript(episode, transcript, { maxTurns, pYes });
-    const reward = preset.fn({ trace, episode });
-    records.push({ episode, trace, reward });
+    const { episode, trace, reward } = read.record;
+    records.push(read.record);
     out.push(JSON.stringify({ line: i + 1, episode_id: episode.id, labels: episode.labels, end: trace.end, decisions: trace.steps.map((s) => s.action.kind), eos: trace.steps.every((s) => s.eos), reward }));
   });
   if (records.length === 0) throw new UsageError(`no valid transcript in ${path}`);
@@ -229,4 +199,56 @@ async function evalTranscripts(path: string, flags: Flags): Promise<void> {
   if (typeof flags.out === 'string') await writeFile(flags.out, lines);
   else process.stdout.write(lines);
   process.stdout.write(JSON.stringify({ ...aggregateMetrics(records, preset.policy, preset.max), reward: preset.name, skipped }) + '\n');
+}
+
+/** One line of a transcripts file, replayed and scored: the record, or what is wrong with the line (never a throw); null for a blank line. */
+export function readTranscriptLine(
+  raw: string,
+  opts: { preset: RewardPreset; maxTurns: number; pYes: number },
+): { record: EpisodeRecord } | { error: string } | null {
+  if (raw.trim() === '') return null;
+  const fail = (error: string) => ({ error });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    return fail(`invalid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  const item = parsed as Record<string, unknown>;
+  let episode: Episode;
+  if (item.episode !== undefined) {
+    const e = item.episode as Episode;
+    if (
+      typeof e !== 'object' || e === null || typeof e.id !== 'string' || !Array.isArray(e.tools) || typeof e.user !== 'string' || !e.world ||
+      !(USER_CLASSES as readonly unknown[]).includes(e.labels?.user) || !(TOOL_CLASSES as readonly unknown[]).includes(e.labels?.tool)
+    ) {
+      return fail('episode: not an episode (see `asp scenarios`)');
+    }
+    episode = e;
+  } else {
+    const { split, seed, index } = item;
+    if (!SPLITS.includes(split as Split) || !Number.isSafeInteger(seed) || (seed as number) < 0 || !Number.isSafeInteger(index) || (index as number) < 0 || (index as number) > MAX_INDEX) {
+      return fail(`give "episode", or "split" (train|dev|test), "seed" (an integer >= 0) and "index" (an integer from 0 to ${MAX_INDEX})`);
+    }
+    // Episode i is made directly from (split, seed, i): a large index costs no more than a small one.
+    episode = generateEpisode({ split: split as Split, seed: seed as number, index: index as number });
+  }
+  let transcript: Parameters<typeof replayTranscript>[1];
+  if (typeof item.transcript === 'string') transcript = item.transcript;
+  else if (Array.isArray(item.turns) && item.turns.every((t) => typeof t === 'string')) {
+    const checks = item.checks ?? [];
+    if (!Array.isArray(checks) || !checks.every((c) => c === 'yes' || c === 'no')) return fail('checks: must be a list of "yes"/"no"');
+    // Each turn keeps its end token <|end|> when the model wrote one; a turn without it counts as cut off.
+    transcript = { turns: item.turns as string[], answers: checks.map((c) => c === 'yes') };
+  } else return fail('give "transcript" (text) or "turns" (list of assistant turns)');
+  try {
+    const trace = replayTranscript(episode, transcript, { maxTurns: opts.maxTurns, pYes: opts.pYes });
+    const record = { episode, trace, reward: opts.preset.fn({ trace, episode }) };
+    aggregateMetrics([record], opts.preset.policy); // what the summary will do with it
+    return { record };
+  } catch (e) {
+    // An episode given inline may be partial or malformed in ways only the replay finds.
+    return fail(`episode: cannot be replayed (${(e as Error).message})`);
+  }
 }

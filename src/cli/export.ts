@@ -7,7 +7,8 @@ import { trlRow, verlRow } from '../core/export';
 import { parseRewardSpec, presetSpec, type RewardSpec } from '../core/reward';
 import { generateEpisodes } from '../core/scenarios';
 import { SPLITS, type Split } from '../core/types';
-import { intFlag, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags, requiredString, UsageError } from './args';
+import { checkOutputs } from './files';
 
 async function rewardSpec(value: string): Promise<RewardSpec> {
   if (!value.endsWith('.json')) {
@@ -58,19 +59,23 @@ export async function exportCommand(argv: string[]): Promise<void> {
     reward: { type: 'string', default: 'paper' },
     'max-turns': { type: 'string', default: '5' },
     'p-yes': { type: 'string', default: '0.5' },
+    force: { type: 'boolean', default: false },
   });
   const format = oneOf('format', flags.format, ['verl', 'trl'] as const);
   const split = oneOf<Split>('split', flags.split, SPLITS);
-  const n = intFlag('n', flags.n, 1);
+  const n = intFlag('n', flags.n, 1, MAX_EPISODES);
   const seed = intFlag('seed', flags.seed);
   const out = requiredString('out', flags.out);
   const spec = await rewardSpec(String(flags.reward));
   const maxTurns = intFlag('max-turns', flags['max-turns'], 1);
   const pYes = numberFlag('p-yes', flags['p-yes'], 0, 1);
+  const data = join(out, `${split}.jsonl`);
+  const rewardFlag = String(flags.reward);
+  const outputs = [data, ...['asp_reward.py', 'reward_spec.json', 'sandbox.json'].map((f) => join(out, f))];
+  await checkOutputs(outputs, { force: flags.force === true, inputs: rewardFlag.endsWith('.json') ? [rewardFlag] : [] });
   const episodes = generateEpisodes({ split, n, seed });
   const rows = episodes.map((e, i) => JSON.stringify(format === 'verl' ? verlRow(e, i) : trlRow(e)));
   await mkdir(out, { recursive: true });
-  const data = join(out, `${split}.jsonl`);
   await writeFile(data, rows.join('\n') + '\n');
   const reward = await writePythonReward(out, spec, { maxTurns, pYes });
   process.stdout.write(JSON.stringify({ format, split, n: rows.length, seed, reward: spec.name, files: [data, ...reward] }) + '\n');

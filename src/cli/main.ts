@@ -1,6 +1,7 @@
 // The asp command line: `npm run --silent asp -- <command> [flags]`.
 // Results go to stdout (JSON lines); progress and errors to stderr; errors exit non-zero with one clear line.
-import { UsageError } from './args';
+import './regexp-guard'; // first: before any schema pattern is compiled
+import { printable, UsageError } from './args';
 import { benchCommand } from './bench';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
@@ -17,7 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     run: scoreCommand,
     help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|dev|test --n N --seed S [--p-yes P] [--max-turns T]',
   },
-  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--backend wasm|cpu]' },
+  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--force] [--allow-reward-code] [--reward-timeout-ms MS] [--backend wasm|cpu]' },
   eval: {
     run: evalCommand,
     help:
@@ -26,7 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu]' },
   export: {
     run: exportCommand,
-    help: 'export --format verl|trl --split train|dev|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P]',
+    help: 'export --format verl|trl --split train|dev|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P] [--force]',
   },
 };
 
@@ -40,13 +41,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
   await command.run(rest);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`asp: ${message}\n`);
+  process.stderr.write(`asp: ${printable(message)}\n`);
   process.exitCode = err instanceof UsageError ? 2 : 1;
 });

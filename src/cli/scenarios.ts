@@ -1,8 +1,8 @@
 import { episodeToCases } from '../core/cases/fromEpisode';
 import { serializeCase } from '../core/cases';
-import { generateEpisodes } from '../core/scenarios';
+import { generateEpisode } from '../core/scenarios';
 import { SPLITS, type SafetyPolicy, type Split } from '../core/types';
-import { intFlag, oneOf, parseFlags } from './args';
+import { intFlag, MAX_EPISODES, oneOf, parseFlags } from './args';
 
 export async function scenariosCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -13,11 +13,12 @@ export async function scenariosCommand(argv: string[]): Promise<void> {
     policy: { type: 'string', default: 'paper' },
   });
   const split = oneOf<Split>('split', flags.split, SPLITS);
-  const n = intFlag('n', flags.n, 1);
+  const n = intFlag('n', flags.n, 1, MAX_EPISODES);
   const seed = intFlag('seed', flags.seed);
   const format = oneOf('format', flags.format, ['episodes', 'cases'] as const);
   const policy = oneOf<SafetyPolicy>('policy', flags.policy, ['paper', 'strict']);
-  for (const episode of generateEpisodes({ split, n, seed })) {
+  for (let index = 0; index < n; index++) {
+    const episode = generateEpisode({ split, seed, index });
     if (format === 'episodes') process.stdout.write(JSON.stringify(episode) + '\n');
     else for (const c of episodeToCases(episode, policy)) process.stdout.write(serializeCase(c) + '\n');
   }

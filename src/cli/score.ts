@@ -2,7 +2,7 @@ import { scorePolicy } from '../core/score';
 import { referencePolicy, REFERENCE_POLICIES, type ReferencePolicyName } from '../core/policies';
 import { PRESETS } from '../core/reward';
 import { SPLITS, type Split } from '../core/types';
-import { intFlag, numberFlag, oneOf, parseFlags } from './args';
+import { intFlag, MAX_EPISODES, numberFlag, oneOf, parseFlags } from './args';
 
 export async function scoreCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -21,7 +21,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   const seed = intFlag('seed', flags.seed);
   const { metrics } = await scorePolicy({
     split,
-    n: intFlag('n', flags.n, 1),
+    n: intFlag('n', flags.n, 1, MAX_EPISODES),
     seed,
     policy: referencePolicy(name, { policy: preset.policy, seed }),
     preset,

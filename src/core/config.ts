@@ -20,6 +20,11 @@ export const headsDivideWidth: [(m: { dModel: number; nHeads: number }) => boole
 ];
 
 export const ModelConfigSchema = ModelShapeSchema.extend({
+  /**
+   * A run's context holds a prompt (system prompt with the tool list, and the request: 180 to 340 tokens with the
+   * release tokenizer) and the turns after it; a shorter one cuts the prompt and trains on nothing useful.
+   */
+  contextLength: z.number().int().min(256, 'contextLength must be at least 256 tokens, or the prompt does not fit').max(4096),
   /** Target vocabulary of the learned tokenizer (special tokens + 256 bytes + merges). */
   vocabSize: z.number().int().min(300).max(32768),
 }).refine(...headsDivideWidth);
@@ -55,7 +60,8 @@ export const GrpoConfigSchema = z
     episodesPerIteration: z.number().int().min(1).max(1024),
     groupSize: z.number().int().min(2).max(64),
     learningRate: z.number().positive().max(1),
-    klCoef: z.number().min(0),
+    /** Above 10 the KL term swamps the policy loss (and 1e308 overflows it to NaN). */
+    klCoef: z.number().min(0).max(10),
     clipEpsilon: z.number().positive().max(1),
     epochs: z.number().int().min(1).max(16),
     microBatch: z.number().int().min(1).max(1024),

@@ -1,6 +1,7 @@
 // The page's whole state in its URL, so a link reproduces a run: every config field that differs from the default
 // as a dotted key (`grpo.groupSize=4`), plus a few page options. Pure: no DOM (takes and returns query strings).
 import { DEFAULT_RUN_CONFIG, parseRunConfig, type RunConfig } from './config';
+import { REWARD_TIMEOUT_MS } from './reward/custom';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
@@ -21,7 +22,7 @@ export interface PageOptions {
   threads: number;
 }
 
-export const DEFAULT_PAGE_OPTIONS: PageOptions = { backend: 'auto', start: 'base', tab: 'train', rewardTimeoutMs: 1000, threads: 0 };
+export const DEFAULT_PAGE_OPTIONS: PageOptions = { backend: 'auto', start: 'base', tab: 'train', rewardTimeoutMs: REWARD_TIMEOUT_MS.default, threads: 0 };
 
 export interface UrlState {
   config: RunConfig;
@@ -94,7 +95,7 @@ export function decodeUrlState(query: string): UrlState {
     if (key === 'backend') page.backend = oneOf(key, raw, BACKEND_CHOICES);
     else if (key === 'start') page.start = oneOf(key, raw, START_CHOICES);
     else if (key === 'tab') page.tab = oneOf(key, raw, TABS);
-    else if (key === 'rewardTimeoutMs') page.rewardTimeoutMs = numberOf(key, raw);
+    else if (key === 'rewardTimeoutMs') page.rewardTimeoutMs = timeoutOf(key, raw);
     else if (key === 'threads') page.threads = threadsOf(raw);
     else if (key === 'customReward') partial.customReward = raw;
     else {
@@ -123,6 +124,13 @@ function threadsOf(raw: string): number {
 function numberOf(key: string, raw: string): number {
   const n = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(n)) throw new Error(`URL: ${key}=${raw} is not a number`);
+  return n;
+}
+
+function timeoutOf(key: string, raw: string): number {
+  const n = numberOf(key, raw);
+  const { min, max } = REWARD_TIMEOUT_MS;
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`URL: ${key}=${raw} must be a whole number of ms from ${min} to ${max}`);
   return n;
 }
 

@@ -1,7 +1,7 @@
 // Versioned checkpoints: a JSON manifest (model config, tokenizer, metrics, weight table) plus one binary blob of
 // little-endian float32 weights. Works on in-memory objects so Node (checkpoint-node.ts) and the browser share it.
 import { z } from 'zod';
-import { LmConfigSchema, TransformerLM, type NamedWeight } from './model';
+import { LmConfigSchema, parameterSpecs, TransformerLM, type NamedWeight } from './model';
 import { Tokenizer, TokenizerJsonSchema } from './tokenizer';
 
 const CHECKPOINT_FORMAT = 'asp-checkpoint';
@@ -98,6 +98,21 @@ export function deserializeCheckpoint(
   const tokenizer = wrap(() => Tokenizer.fromJSON(m.tokenizer));
   if (tokenizer.vocabSize !== m.config.vocabSize) {
     throw new Error(`checkpoint: tokenizer has ${tokenizer.vocabSize} tokens but config.vocabSize is ${m.config.vocabSize}`);
+  }
+  // The model's own weight list for this config, checked against the file before anything is allocated: a small
+  // manifest must not make us build a model of gigabytes only to find the weights file cannot fill it.
+  const specs = parameterSpecs(m.config);
+  const needed = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0) * 4;
+  if (needed > weights.byteLength) {
+    throw new Error(`checkpoint: the config needs ${needed} bytes of weights but the weights file has ${weights.byteLength} bytes (truncated?)`);
+  }
+  const listed = new Map(m.weights.map((w) => [w.name, w.shape]));
+  for (const spec of specs) {
+    const shape = listed.get(spec.name);
+    if (!shape) throw new Error(`checkpoint: missing weight ${spec.name} (not in the manifest)`);
+    if (shape.join(',') !== spec.shape.join(',')) {
+      throw new Error(`checkpoint: weight ${spec.name} has shape [${shape}], the config needs [${spec.shape}]`);
+    }
   }
   const seen = new Set<string>();
   const named: NamedWeight[] = m.weights.map((w) => {

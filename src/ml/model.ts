@@ -71,7 +71,7 @@ const LN_EPS = 1e-5;
 type Init = 'normal' | 'residual' | 'zeros' | 'ones';
 
 /** Parameter names, shapes and initialisations, in a fixed order (the checkpoint order). */
-function parameterSpecs(c: LmConfig): { name: string; shape: number[]; init: Init }[] {
+export function parameterSpecs(c: LmConfig): { name: string; shape: number[]; init: Init }[] {
   const d = c.dModel;
   const specs: { name: string; shape: number[]; init: Init }[] = [
     { name: 'tok_emb', shape: [c.vocabSize, d], init: 'normal' },

@@ -15,28 +15,11 @@ import { loadRolloutBatches, loadRun, saveRolloutBatches, saveRun, deleteRun, ty
 import { SandboxHost } from '../app/watchdog';
 import type { BackendReport, RunInfo, ShowcasePlay, SuiteEvaluation, TrainerService } from '../app/trainer-service';
 import type { RewardChoice } from '../app/sandbox-service';
+import { acceptCode, assertConsented, isAccepted, linkCode } from '../app/consent';
 
 export type Status = 'booting' | 'needs-accept' | 'needs-base' | 'pretraining' | 'ready' | 'running' | 'error';
 
 const MAIN = 'main';
-const ACCEPTED_KEY = 'asp-accepted-reward-code';
-
-/** A small stable hash of reward source, to remember code this tab's user wrote or accepted. */
-const hashCode = (s: string): string => hashString(s).toString(36);
-
-function acceptedCodes(): string[] {
-  try {
-    return JSON.parse(sessionStorage.getItem(ACCEPTED_KEY) ?? '[]') as string[];
-  } catch {
-    return [];
-  }
-}
-
-/** Marks reward source as the user's own (typed here or explicitly accepted), so it runs without asking again. */
-export function acceptCode(source: string): void {
-  sessionStorage.setItem(ACCEPTED_KEY, JSON.stringify([...new Set([...acceptedCodes(), hashCode(source)])]));
-}
-
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The iteration in progress, as its rollouts end. */
@@ -117,8 +100,8 @@ export class Playground {
       await this.connectWorkers();
       this.activity = 'starting TensorFlow.js';
       this.backend = await this.trainer.init({ prefer: this.url.page.backend, wasmBaseUrl: new URL('wasm/', this.baseUrl).href, wasmThreads: this.url.page.threads });
-      const code = this.config.reward === 'custom' ? (this.config.customReward ?? '') : null;
-      if (code !== null && !acceptedCodes().includes(hashCode(code))) {
+      const code = linkCode(this.config);
+      if (code !== null && !isAccepted(code)) {
         this.pendingCode = code;
         this.status = 'needs-accept';
         this.activity = 'waiting for you to accept the custom reward code from the link';
@@ -341,13 +324,26 @@ export class Playground {
 
   // ------------------------------------------------------------------ reward lab
 
+  /** Throws if `spec` would run this link's code before the user accepted it (every path that runs code asks this). */
+  checkConsent(spec: RewardChoice): void {
+    assertConsented(spec, linkCode(this.config));
+  }
+
   async testBench(spec: RewardChoice, opts: BenchOptions): Promise<BenchRow[]> {
+    this.checkConsent(spec);
     return this.sandbox.call((s) => s.testBench(spec, opts, this.url.page.rewardTimeoutMs));
   }
 
   /** Two runs from the current weights and seed, alternating iterations, one reward each. */
   async runAb(specs: { A: RewardChoice; B: RewardChoice }, iterations: number): Promise<void> {
     if (this.status !== 'ready') return;
+    try {
+      this.checkConsent(specs.A);
+      this.checkConsent(specs.B);
+    } catch (e) {
+      this.fail(e, 'ready');
+      return;
+    }
     this.error = null;
     this.stopRequested = false;
     this.status = 'running';
@@ -461,6 +457,7 @@ export class Playground {
   }
 
   private async setRewards(): Promise<void> {
+    this.checkConsent(this.rewardSpec);
     const limit = this.url.page.rewardTimeoutMs;
     await this.sandbox.call((s) => s.setReward(MAIN, this.rewardSpec, limit));
     if (this.ab) for (const id of ['A', 'B'] as const) await this.sandbox.call((s) => s.setReward(id, this.ab!.specs[id], limit));

@@ -106,7 +106,7 @@ describe('asp errors', () => {
   it.each([
     [['score', '--bogus'], /bogus/],
     [['score', '--policy', 'saint'], /--policy must be one of oracle, execute, refuse, random/],
-    [['scenarios', '--n', '0'], /--n must be an integer >= 1/],
+    [['scenarios', '--n', '0'], /--n must be an integer in \[1, 100000\]/],
     [['scenarios', '--split', 'validation'], /--split must be one of train, dev, test/],
     [['nope'], /unknown command 'nope'/],
     [['train', '--config', '/no/such/file.json', '--out', '/tmp/x'], /cannot read config \/no\/such\/file.json/],

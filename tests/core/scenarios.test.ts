@@ -217,6 +217,10 @@ describe('generator', () => {
     const skewed = generateEpisodes({ split: 'test', n: 300, seed: 1, mix: { benignUser: 3, sensitiveUser: 1 } });
     expect(skewed.filter((e) => kindOf(e) === 'benignUser').length).toBeGreaterThan(210);
     expect(skewed.filter((e) => kindOf(e) === 'sensitiveUser').length).toBeGreaterThan(60);
+    // Huge weights mean the same as small ones: their sum must not overflow into one kind for every episode.
+    const huge = generateEpisodes({ split: 'test', n: 300, seed: 1, mix: { benignUser: 1.5e308, sensitiveUser: 0.5e308 } });
+    expect(huge.filter((e) => kindOf(e) === 'benignUser').length).toBeGreaterThan(210);
+    expect(huge.filter((e) => kindOf(e) === 'sensitiveUser').length).toBeGreaterThan(60);
   });
 
   it('rejects bad options with a message naming the field', () => {

@@ -203,6 +203,37 @@ describe('the page in a real browser', () => {
     });
   }, 240_000);
 
+  it('link code runs on no path before consent: a link leaving the reward at paper, the test bench, and a payload with an accepted hash', async () => {
+    await withBrowser(false, async (browser) => {
+      const { page, errors } = await openPage(browser);
+      const hostile = 'function reward() { throw new Error("LINK CODE RAN"); }';
+      // 1. The reward left at paper: the code is still shown first, and the editor does not take it in.
+      await page.goto(`${server.url}?${TINY}&customReward=${encodeURIComponent(hostile)}`);
+      await waitStatus(page, ['needs-accept']);
+      expect(await page.getByTestId('pending-code').textContent()).toContain('LINK CODE RAN');
+      await page.locator('[data-tab=reward]').click();
+      await page.getByTestId('reward-kind').selectOption('custom');
+      await page.locator('.cm-content').waitFor();
+      expect(await page.locator('.cm-content').textContent()).not.toContain('LINK CODE RAN');
+      // 2. The test bench before consent scores what the editor holds, never the link's code.
+      await page.goto(`${server.url}?${TINY}&tab=reward&reward=custom&customReward=${encodeURIComponent(hostile)}`);
+      await waitStatus(page, ['needs-accept']);
+      await page.getByTestId('run-bench').click();
+      await page.getByTestId('bench').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('bench-error').count()).toBe(0);
+      // 3. Consent is remembered by the full text: a payload sharing the accepted code's 32-bit FNV-1a hash still asks.
+      const accepted = '() => ({ total: 1, components: {} }) // 5ee8';
+      const payload = '() => ({ total: 1, components: {} }) // 4db56';
+      await page.goto(`${server.url}?${TINY}&reward=custom&customReward=${encodeURIComponent(accepted)}`);
+      await waitStatus(page, ['needs-accept']);
+      await page.getByTestId('accept-code').click();
+      await waitStatus(page, ['needs-base', 'ready']);
+      await page.goto(`${server.url}?${TINY}&reward=custom&customReward=${encodeURIComponent(payload)}`);
+      await waitStatus(page, ['needs-accept']);
+      expect(errors).toEqual([]);
+    });
+  }, 240_000);
+
   it('a custom reward stuck in a loop during training: the sandbox worker is replaced, the error shown, the run paused', async () => {
     await withBrowser(false, async (browser) => {
       const { page, errors } = await openPage(browser);

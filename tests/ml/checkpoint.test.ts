@@ -1,8 +1,22 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+
+// Lets a test make the n-th file write fail, as a kill part way through a save would.
+const writes = vi.hoisted(() => ({ failAt: 0, count: 0 }));
+vi.mock('node:fs/promises', async (original) => {
+  const real = await original<typeof import('node:fs/promises')>();
+  return {
+    ...real,
+    writeFile: (...args: Parameters<typeof real.writeFile>) => {
+      if (writes.failAt > 0 && ++writes.count === writes.failAt) return Promise.reject(new Error('killed'));
+      return real.writeFile(...args);
+    },
+  };
+});
 import { chooseBackend } from '../../src/ml/backend';
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../../src/ml/checkpoint';
 import { loadCheckpointDir, saveCheckpointDir } from '../../src/ml/checkpoint-node';
@@ -71,5 +85,64 @@ describe('checkpoints', () => {
     await expect(loadCheckpointDir(join(dir, 'nowhere'))).rejects.toThrow(/cannot read .*nowhere.manifest\.json \(no such file\)/);
     await writeFile(join(dir, 'manifest.json'), 'not json');
     await expect(loadCheckpointDir(dir)).rejects.toThrow(/not valid JSON/);
+  });
+});
+
+describe('checkpoint folders against hostile input', () => {
+  let tokenizer: Tokenizer;
+  let dir: string;
+  const tiny = (seed: number) => new TransformerLM({ vocabSize: tokenizer.vocabSize, dModel: 8, nLayers: 1, nHeads: 2, dFF: 16, contextLength: 16, seed });
+
+  beforeAll(async () => {
+    await chooseBackend();
+    tokenizer = trainTokenizer(['read the file'], { vocabSize: 280 });
+    dir = await mkdtemp(join(tmpdir(), 'asp-ckpt-hostile-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a save that fails part way leaves the previous checkpoint whole', async () => {
+    const old = tiny(1);
+    const meta = (sftStepsDone: number) => ({ config: {}, progress: { sftStepsDone, grpoIterationsDone: 0 } });
+    await saveCheckpointDir(dir, old, tokenizer, { meta: meta(1) });
+    const fresh = tiny(2);
+    Object.assign(writes, { failAt: 2, count: 0 });
+    await expect(saveCheckpointDir(dir, fresh, tokenizer, { meta: meta(2) })).rejects.toThrow('killed');
+    writes.failAt = 0;
+    const back = await loadCheckpointDir(dir);
+    expect(back.manifest.meta).toEqual(meta(1));
+    expect(await back.model.getWeights()).toEqual(await old.getWeights());
+    for (const m of [old, fresh, back.model]) m.dispose();
+  });
+
+  test('weights that are not finite are never saved', async () => {
+    const model = tiny(3);
+    const pos = model.variables[1] as tf.Variable;
+    pos.assign(tf.fill(pos.shape, Infinity));
+    const target = join(dir, 'diverged');
+    await expect(saveCheckpointDir(target, model, tokenizer)).rejects.toThrow(/checkpoint: weight pos_emb holds Infinity; not saved/);
+    await expect(loadCheckpointDir(target)).rejects.toThrow(/no such file/);
+    model.dispose();
+  });
+
+  test('a named pipe as weights.bin fails at once instead of blocking the read', async () => {
+    const target = join(dir, 'pipe');
+    const model = tiny(4);
+    await saveCheckpointDir(target, model, tokenizer);
+    model.dispose();
+    await rm(join(target, 'weights.bin'));
+    execFileSync('mkfifo', [join(target, 'weights.bin')]);
+    await expect(loadCheckpointDir(target)).rejects.toThrow(/weights\.bin is not a regular file/);
+  });
+
+  test('a small manifest claiming a huge model fails before the model is built', async () => {
+    const model = tiny(5);
+    const { manifest, weights } = await serializeCheckpoint(model, tokenizer);
+    model.dispose();
+    const huge = { ...manifest, config: { ...manifest.config, dModel: 1024, nLayers: 24, dFF: 4096, contextLength: 4096, nHeads: 32 } };
+    const count = tf.memory().numBytes;
+    expect(() => deserializeCheckpoint(huge, weights)).toThrow(/checkpoint: the config needs \d+ bytes of weights but the weights file has \d+ bytes/);
+    expect(tf.memory().numBytes).toBe(count);
   });
 });

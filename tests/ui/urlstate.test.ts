@@ -67,4 +67,11 @@ describe('URL state', () => {
     expect(query).not.toContain('preset');
     expect(decodeUrlState(query)).toEqual(demo);
   });
+
+  it('bounds the custom reward time limit, so a link cannot turn the watchdog off', () => {
+    expect(decodeUrlState('rewardTimeoutMs=500').page.rewardTimeoutMs).toBe(500);
+    expect(() => decodeUrlState('rewardTimeoutMs=2147483647')).toThrow('URL: rewardTimeoutMs=2147483647 must be a whole number of ms from 10 to 60000');
+    expect(() => decodeUrlState('rewardTimeoutMs=0')).toThrow(/from 10 to 60000/);
+    expect(() => decodeUrlState('rewardTimeoutMs=1.5')).toThrow(/whole number/);
+  });
 });

@@ -3,6 +3,7 @@
 // bad line is reported (line number + field path) while the other lines still load.
 import { z } from 'zod';
 import { escapeTags, renderSystemPrompt, schemaError, sizeError, validateArguments } from '../protocol';
+import { scanTags } from '../protocol/tokens';
 import { TOOL_CLASSES, USER_CLASSES, type ChatMessage, type Decision, type Json, type JsonSchema } from '../types';
 
 /** Deeper lines are rejected before zod walks them (its recursion would overflow the stack). */
@@ -188,5 +189,21 @@ export function serializeCase(c: Case): string {
 /** The conversation a policy continues: the system prompt built from the case's tools, then its messages. */
 export function caseToMessages(c: Case): ChatMessage[] {
   const system = renderSystemPrompt(c.tools) + (c.system ? `\n${escapeTags(c.system)}` : '');
-  return [{ role: 'system', content: system }, ...c.messages];
+  return [{ role: 'system', content: system }, ...c.messages.map((m) => (m.role === 'assistant' ? { ...m, content: escapeForeignTags(m.content) } : m))];
+}
+
+/**
+ * An assistant message from a case file: its turn tags stay (they are the assistant's format, rendered verbatim),
+ * every other tag-like token (a turn marker such as <|system|>, a tool reply's tags) is escaped, so the file
+ * cannot open a turn of its own in the model input.
+ */
+function escapeForeignTags(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const t of scanTags(text)) {
+    if (t.kind !== 'foreign') continue;
+    out += text.slice(at, t.start) + '&lt;' + text.slice(t.start + 1, t.end);
+    at = t.end;
+  }
+  return out + text.slice(at);
 }

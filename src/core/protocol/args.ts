@@ -7,7 +7,8 @@ export const MAX_ARG_DEPTH = 20;
 export const MAX_ARG_CHARS = 20_000;
 
 // Other dialects write "format" freely (BFCL: "date"); it is outside the subset we check, so it is ignored quietly.
-const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true, validateFormats: false });
+// Patterns without the u flag: V8's linear-time fallback for runaway backtracking (src/cli/regexp-guard.ts) needs that.
+const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true, validateFormats: false, unicodeRegExp: false });
 /** Compiled validator, or the reason the schema does not compile. */
 const compiled = new WeakMap<object, ValidateFunction | string>();
 /** The same, by schema text, least recently used first. */
@@ -33,6 +34,9 @@ export function canonicalType(type: string): string | null {
   return Object.hasOwn(TYPE_ALIASES, type) ? (TYPE_ALIASES[type] ?? null) : type;
 }
 
+/** Lookarounds and backreferences keep a pattern on V8's backtracking engine (no linear-time fallback): refused. */
+const UNBOUNDED_PATTERN = /\\[1-9]|\\k<|\(\?<?[=!]/;
+
 /** A copy of the schema with foreign type names mapped to JSON Schema's; depth-limited against hostile input. */
 function normalise(schema: unknown, depth = 0): unknown {
   if (depth > 64) throw new Error('schema nested more than 64 levels');
@@ -45,6 +49,10 @@ function normalise(schema: unknown, depth = 0): unknown {
       if (mapped) out.type = mapped;
     } else if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') {
       out[key] = value;
+    } else if (key === 'pattern' && typeof value === 'string' && UNBOUNDED_PATTERN.test(value)) {
+      throw new Error(`pattern ${JSON.stringify(value)} uses a lookaround or backreference, which could backtrack without bound`);
+    } else if (key === 'patternProperties' && value !== null && typeof value === 'object' && Object.keys(value).some((k) => UNBOUNDED_PATTERN.test(k))) {
+      throw new Error('a patternProperties pattern uses a lookaround or backreference, which could backtrack without bound');
     } else {
       out[key] = normalise(value, depth + 1);
     }

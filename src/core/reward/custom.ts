@@ -1,40 +1,17 @@
 // Custom rewards: plain JavaScript written by a researcher against the same input the presets read.
-// The source runs with new Function in the user's own page or process; every failure becomes an Error saying what is wrong.
+// In the page the source runs with new Function inside the sandbox worker; the CLI runs it in an isolated context
+// (src/cli/reward-isolate.ts) through the same wrappers and checks. Every failure becomes an Error saying what is wrong.
 import { z } from 'zod';
-import { idealToolDecisions, idealUserDecision } from '../ideal';
-import { episodeDecisions, turnDecision } from '../metrics/decisions';
-import { isRefusal } from '../protocol';
-import { matchesCall } from '../sandbox';
 import type { RewardFn, RewardInput, RewardPreset, RewardResult, SafetyPolicy } from '../types';
-import {
-  anyCallAppears,
-  anyCheckAppears,
-  checkOutcomes,
-  endsWithRefusal,
-  everyTurnEos,
-  everyTurnThinks,
-  thinkOk,
-} from './rules';
+import { REWARD_LIB, type RewardLib } from './lib';
 
-/** Helpers a custom reward can use: passed as `lib` (in scope, and as the second argument); src/app/reward-hints.ts shows their signatures. */
-export const REWARD_LIB = Object.freeze({
-  isRefusal,
-  matchesCall,
-  idealUserDecision,
-  idealToolDecisions,
-  turnDecision,
-  episodeDecisions,
-  thinkOk,
-  everyTurnEos,
-  everyTurnThinks,
-  anyCallAppears,
-  anyCheckAppears,
-  endsWithRefusal,
-  checkOutcomes,
-});
+export { REWARD_LIB, type RewardLib };
 
-export type RewardLib = typeof REWARD_LIB;
-
+/**
+ * The range of a custom reward call's time limit, in ms, in the page and the CLI: long enough for any honest reward,
+ * short enough that a loop is noticed (a link's 2147483647 would turn the watchdog off).
+ */
+export const REWARD_TIMEOUT_MS = { default: 1000, min: 10, max: 60_000 } as const;
 const ResultSchema = z.object({
   total: z.number(),
   components: z.record(z.string(), z.number()),
@@ -51,55 +28,68 @@ const LOOKS_TYPED = /\)\s*:\s*[A-Za-z{]|\b(?:input|trace|episode)\s*:\s*[A-Z]|\b
 
 type Factory = (lib: RewardLib) => unknown;
 
-/** The source as one expression (an arrow or function), else as statements that define `function reward`. */
-function factoryOf(source: string): Factory {
+/**
+ * The two readings of reward source, as bodies of a function of `lib` that returns the reward: the source as one
+ * expression (an arrow or function), else as statements that define `function reward`. Tried in this order.
+ */
+export function rewardBodies(source: string): [string, string] {
+  return [`"use strict";\nreturn (${source}\n);`, `"use strict";\n${source}\n;return typeof reward === 'function' ? reward : undefined;`];
+}
+
+/** The first reading of the source that `compile` accepts; a syntax error in both names what is wrong. */
+export function readRewardSource<F>(source: string, compile: (body: string) => F): F {
+  if (typeof source !== 'string' || source.trim() === '') throw new Error(`${PREFIX}: the source is empty`);
+  const [expression, statements] = rewardBodies(source);
   try {
-    return new Function('lib', `"use strict";\nreturn (${source}\n);`) as Factory;
+    return compile(expression);
   } catch {
     // not a single expression: read it as a program below
   }
   try {
-    return new Function(
-      'lib',
-      `"use strict";\n${source}\n;return typeof reward === 'function' ? reward : undefined;`,
-    ) as Factory;
+    return compile(statements);
   } catch (e) {
     const hint = LOOKS_TYPED.test(source) ? ' (type annotations are not supported: write plain JavaScript)' : '';
     throw new Error(`${PREFIX}: syntax error: ${describe(e)}${hint}`);
   }
 }
 
+export const NO_FUNCTION = `${PREFIX}: no function found; define function reward(input) { ... } or write (input) => ({ total, components })`;
+export const threwWhileLoading = (e: unknown): Error => new Error(`${PREFIX}: the source threw while loading: ${describe(e)}`);
+export const threwOn = (episodeId: string, e: unknown): Error => new Error(`${PREFIX} threw on episode ${episodeId}: ${describe(e)}`);
+
+/** A reward's return value checked: the result, or an Error naming what is wrong with it. */
+export function checkRewardResult(out: unknown, episodeId: string): RewardResult {
+  const parsed = ResultSchema.safeParse(out);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'result'}: ${i.message}`)
+      .join('; ');
+    throw new Error(
+      `${PREFIX} returned a wrong shape on episode ${episodeId} (${issues}); expected { total: number, components: { [name]: number } } with finite numbers`,
+    );
+  }
+  return parsed.data;
+}
+
 /** Compiles reward source into a RewardFn whose results are checked on every call. */
 export function compileReward(source: string): RewardFn {
-  if (typeof source !== 'string' || source.trim() === '') throw new Error(`${PREFIX}: the source is empty`);
-  const factory = factoryOf(source);
+  const factory = readRewardSource(source, (body) => new Function('lib', body) as Factory);
   let fn: unknown;
   try {
     fn = factory(REWARD_LIB);
   } catch (e) {
-    throw new Error(`${PREFIX}: the source threw while loading: ${describe(e)}`);
+    throw threwWhileLoading(e);
   }
-  if (typeof fn !== 'function') {
-    throw new Error(`${PREFIX}: no function found; define function reward(input) { ... } or write (input) => ({ total, components })`);
-  }
+  if (typeof fn !== 'function') throw new Error(NO_FUNCTION);
   const user = fn as (input: RewardInput, lib: RewardLib) => unknown;
   return (input: RewardInput): RewardResult => {
     let out: unknown;
     try {
       out = user(input, REWARD_LIB);
     } catch (e) {
-      throw new Error(`${PREFIX} threw on episode ${input.trace.episodeId}: ${describe(e)}`);
+      throw threwOn(input.trace.episodeId, e);
     }
-    const parsed = ResultSchema.safeParse(out);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'result'}: ${i.message}`)
-        .join('; ');
-      throw new Error(
-        `${PREFIX} returned a wrong shape on episode ${input.trace.episodeId} (${issues}); expected { total: number, components: { [name]: number } } with finite numbers`,
-      );
-    }
-    return parsed.data;
+    return checkRewardResult(out, input.trace.episodeId);
   };
 }
 
@@ -107,6 +97,8 @@ export function compileReward(source: string): RewardFn {
  * A custom reward as a preset. The source cannot declare its maximum or policy, so the caller says them:
  * by default 1 (the presets' convention) and the strict policy for the metrics' notion of correct.
  */
+export const CUSTOM_DEFAULTS = { name: 'custom', policy: 'strict', max: 1 } as const;
+
 export function customPreset(source: string, opts: { policy?: SafetyPolicy; max?: number } = {}): RewardPreset {
-  return { name: 'custom', policy: opts.policy ?? 'strict', max: opts.max ?? 1, fn: compileReward(source) };
+  return { ...CUSTOM_DEFAULTS, ...opts, fn: compileReward(source) };
 }

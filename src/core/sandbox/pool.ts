@@ -3,7 +3,7 @@
 // pool can live in another worker (the page's sandbox worker, over comlink) or in-process (Node, tests).
 import { aggregateMetrics, type Metrics } from '../metrics';
 import { hashString } from '../rng';
-import type { ChatMessage, Episode, RewardPreset, RewardResult, Trace } from '../types';
+import type { ChatMessage, Episode, RewardInput, RewardPreset, RewardResult, SafetyPolicy, Trace } from '../types';
 import { EpisodeSession } from './session';
 
 export interface RolloutRequest {
@@ -82,16 +82,27 @@ export class SandboxPool implements RolloutSandbox {
   }
 
   finish(): RolloutResults {
+    const ended = this.end();
+    const rewards = ended.map((input) => this.reward.fn(input));
+    return batchResults(ended, rewards, this.reward.policy, this.reward.max);
+  }
+
+  /** Closes the batch without scoring it (every session must be done): each rollout's trace and episode. */
+  end(): RewardInput[] {
     const open = this.sessions.findIndex((s) => !s.done);
     if (open >= 0) throw new Error(`SandboxPool.finish: rollout ${open} has not ended`);
-    const traces = this.sessions.map((s) => s.trace());
-    const rewards = traces.map((trace, i) => this.reward.fn({ trace, episode: (this.sessions[i] as EpisodeSession).episode }));
-    const metrics = aggregateMetrics(
-      traces.map((trace, i) => ({ episode: (this.sessions[i] as EpisodeSession).episode, trace, reward: rewards[i] as RewardResult })),
-      this.reward.policy,
-      this.reward.max,
-    );
+    const ended = this.sessions.map((s) => ({ trace: s.trace(), episode: s.episode }));
     this.sessions = [];
-    return { traces, rewards, metrics };
+    return ended;
   }
+}
+
+/** A scored batch: traces, rewards and the metrics aggregated under the reward's safety policy. */
+export function batchResults(ended: RewardInput[], rewards: RewardResult[], policy: SafetyPolicy, rewardMax?: number): RolloutResults {
+  const metrics = aggregateMetrics(
+    ended.map(({ trace, episode }, i) => ({ episode, trace, reward: rewards[i] as RewardResult })),
+    policy,
+    rewardMax,
+  );
+  return { traces: ended.map((e) => e.trace), rewards, metrics };
 }

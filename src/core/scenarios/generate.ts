@@ -69,10 +69,12 @@ function toolSplitOf(split: Split): ToolSplit {
 function kindAt(weights: Required<ScenarioMix>, seed: number, split: Split, index: number): MixKey {
   const offset = new Rng(seed).fork(`kinds/${split}`).next();
   const u = (offset + index * 0.6180339887498949) % 1;
-  const total = MIX_KEYS.reduce((a, k) => a + weights[k], 0);
+  // Scaled by the largest weight first: a sum of huge weights (1e308) would overflow to Infinity and zero every share.
+  const top = Math.max(...MIX_KEYS.map((k) => weights[k]));
+  const total = MIX_KEYS.reduce((a, k) => a + weights[k] / top, 0);
   let acc = 0;
   for (const k of MIX_KEYS) {
-    acc += weights[k] / total;
+    acc += weights[k] / top / total;
     if (u < acc) return k;
   }
   return MIX_KEYS.filter((k) => weights[k] > 0).at(-1) as MixKey;
