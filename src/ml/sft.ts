@@ -12,6 +12,9 @@ import type { TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 import { clipByGlobalNorm, padBatch, targetMask } from './grpo';
 
+/** Tokens of room a replayed scripted turn gets beyond its own length (see encodeConversation). */
+const GUARD_SLACK = 32;
+
 /** How the assistant turns of a transcript are scored: under the grammar of `tools` with `budget` tokens a turn, or free. */
 export interface TurnScoring {
   decoding: Decoding;
@@ -34,9 +37,10 @@ export function encodeConversation(tokenizer: Tokenizer, messages: ChatMessage[]
   messages.slice(firstAssistant).forEach((m, i, rest) => {
     if (m.role === 'assistant') {
       const piece = tokenizer.encode(m.content + EOS);
-      // A scripted turn longer than the rollout budget is scored with a budget of its own length: still the grammar's
-      // distribution, and the policy learns the turn even where its rollouts would have to finish it sooner.
-      const budget = Math.max(scoring.budget, piece.length);
+      // The budget guard counts what is left of a turn from a greedy spelling of each grammar part, which can exceed
+      // the real tokens by a few (BPE merges across parts), so a long scripted turn is replayed with room to spare:
+      // its allowed sets are then the grammar's without the guard, which rollouts apply only near their budget's end.
+      const budget = Math.max(scoring.budget, piece.length + GUARD_SLACK);
       const constraint = turnConstraint(tokenizer, scoring.decoding, scoring.tools, messages.slice(0, firstAssistant + i), budget);
       const sets = constraint ? replayTurn(constraint, piece, tokenizer) : piece.map(() => null);
       ids.push(...piece);

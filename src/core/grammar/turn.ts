@@ -184,8 +184,17 @@ export class OutsideText {
   readonly numbers: string[];
   readonly integers: string[];
 
-  constructor(texts: readonly string[]) {
+  /** Tokens to spell a candidate's way to its nearest end (memoised; -1 until asked), for starts and for inner positions. */
+  private readonly startCost: Float64Array[];
+  private readonly innerCost: Float64Array[];
+
+  constructor(
+    texts: readonly string[],
+    private readonly spell: Spell,
+  ) {
     this.texts = texts.map(bytesOf);
+    this.startCost = this.texts.map((b) => new Float64Array(b.length + 1).fill(-1));
+    this.innerCost = this.texts.map((b) => new Float64Array(b.length + 1).fill(-1));
     const starts: number[] = [];
     this.nextEnd = this.texts.map((bytes, t) => {
       const n = bytes.length;
@@ -228,14 +237,24 @@ export class OutsideText {
     return q - p;
   }
 
+  /** Tokens (not bytes) of that same way to the nearest end: what the budget guard must count. */
+  costToEnd(t: number, p: number, len: number): number {
+    const memo = (len === 0 ? this.startCost : this.innerCost)[t] as Float64Array;
+    if ((memo[p] as number) < 0) {
+      const d = this.toEnd(t, p, len);
+      memo[p] = d === Infinity ? Infinity : this.spell((this.texts[t] as Uint8Array).subarray(p, p + d));
+    }
+    return memo[p] as number;
+  }
+
   canEnd(t: number, p: number): boolean {
     return (this.nextEnd[t] as Float64Array)[p] === p;
   }
 }
 
 const isAlnum = (b: number): boolean => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b >= 0x80;
-/** Joins two word parts when an alphanumeric follows: `st-87`, `bob@x.io`, `3.5`, `a_b`, `a/b`, `10:30`, `+44`. */
-const isJoiner = (b: number): boolean => b === 0x2d || b === 0x5f || b === 0x40 || b === 0x2e || b === 0x2f || b === 0x3a || b === 0x27 || b === 0x2b;
+/** Joins two word parts when an alphanumeric follows: `st-87`, `bob@x.io`, `3.5`, `a_b`, `a/b`, `10:30`, `+44` (not an apostrophe: `svc-a's` ends before it). */
+const isJoiner = (b: number): boolean => b === 0x2d || b === 0x5f || b === 0x40 || b === 0x2e || b === 0x2f || b === 0x3a || b === 0x2b;
 
 /** The inside of a JSON string that copies a span of the outside text, then its closing quote. */
 class Span implements GrammarState {
@@ -247,9 +266,13 @@ class Span implements GrammarState {
     readonly len: number,
     readonly next: Next,
   ) {
-    let toEnd = Infinity;
-    for (let i = 0; i < at.length; i += 2) toEnd = Math.min(toEnd, outside.toEnd(at[i] as number, at[i + 1] as number, len));
-    this.rest = toEnd + (len + toEnd <= SPAN_CAP ? 1 + next.rest : Infinity);
+    // The cheapest way to an end within the length cap, counted in tokens, then the closing quote and what follows.
+    let cost = Infinity;
+    for (let i = 0; i < at.length; i += 2) {
+      const [t, p] = [at[i] as number, at[i + 1] as number];
+      if (len + outside.toEnd(t, p, len) <= SPAN_CAP) cost = Math.min(cost, outside.costToEnd(t, p, len));
+    }
+    this.rest = cost + 1 + next.rest;
   }
   byte(b: number): GrammarState | null {
     if (b === QUOTE) {
@@ -474,7 +497,7 @@ export interface TurnContext {
 
 /** The start state of one assistant turn. */
 export function turnGrammar(ctx: TurnContext, spelling: Spell = (bytes) => bytes.length): GrammarState {
-  const outside = new OutsideText(ctx.outside);
+  const outside = new OutsideText(ctx.outside, spelling);
   const { literal, oneString, argumentsOf } = builders(spelling, outside);
   const end = special('<|end|>', done);
   const tools = ctx.tools.filter((t) => typeof t?.name === 'string' && t.name.length > 0);
