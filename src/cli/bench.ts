@@ -1,9 +1,16 @@
-// `asp bench` (npm run bench): training and rollout throughput and seconds per GRPO iteration at the default
-// model size, for every backend that starts here. Prints a table on stderr and one JSON line on stdout.
+// `asp bench` (npm run bench): training and rollout throughput, seconds per GRPO iteration and the grammar mask's cost
+// per generated token at the default model size, for every backend that starts here. Prints a table on stderr and one
+// JSON line on stdout.
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../core/config';
 import { chooseBackend, type BackendName } from '../ml/backend';
+import { caseToMessages } from '../core/cases';
+import { EOS } from '../core/protocol';
+import { turnConstraint } from '../ml/constrained';
+import { decisionPointCases } from '../ml/decision-points';
+import { casePrompt } from '../ml/evaluate';
+import type { TokenConstraint } from '../ml/model';
 import { TrainingRun } from '../ml/run';
 import { intFlag, oneOf, parseFlags } from './args';
 
@@ -16,6 +23,44 @@ interface BenchRow {
   secondsPerIteration: number;
   /** GRPO iterations the release run needed to reach the thresholds × this backend's s/iteration. */
   projectedBaseToAlignedSeconds: number | null;
+  /** Constrained decoding: the grammar mask's milliseconds per generated token, and per token of a whole generation step. */
+  maskMsPerToken: number;
+  generationMsPerToken: number;
+}
+
+/**
+ * The grammar mask's cost beside the model's: greedy next turns at 32 dev decision points, once with the mask timed
+ * on its own and once as a whole generation (milliseconds per generated token each; the target is a mask under 10%).
+ */
+async function maskCost(run: TrainingRun): Promise<{ maskMsPerToken: number; generationMsPerToken: number }> {
+  const cases = decisionPointCases('dev', 24, 5).slice(0, 32);
+  const budget = run.config.grpo.maxNewTokens;
+  let maskMs = 0;
+  const constraints = cases.map((c) => {
+    const inner = turnConstraint(run.tokenizer, 'constrained', c.tools, caseToMessages(c), budget) as TokenConstraint;
+    const timed: TokenConstraint = {
+      allowed: () => {
+        const t = performance.now();
+        const set = inner.allowed();
+        maskMs += performance.now() - t;
+        return set;
+      },
+      advance: (id) => {
+        const t = performance.now();
+        inner.advance(id);
+        maskMs += performance.now() - t;
+      },
+    };
+    return timed;
+  });
+  const started = performance.now();
+  const gen = await run.policy.generate(
+    cases.map((c) => casePrompt(run.tokenizer, c, run.policy.config.contextLength - budget)),
+    { maxNewTokens: budget, temperature: 0, topK: 0, stopId: run.tokenizer.specialId(EOS), seed: 0, constraints },
+  );
+  const ms = performance.now() - started;
+  const tokens = Math.max(1, gen.tokens.reduce((a, t) => a + t.length, 0));
+  return { maskMsPerToken: Number((maskMs / tokens).toFixed(3)), generationMsPerToken: Number((ms / tokens).toFixed(3)) };
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
@@ -56,6 +101,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
         grpoTrainTokensPerSecond: Math.round(train),
         secondsPerIteration: Number(seconds.toFixed(2)),
         projectedBaseToAlignedSeconds: release?.iterationsToThresholds ? Math.round(release.iterationsToThresholds * seconds) : null,
+        ...(await maskCost(run)),
       });
     } finally {
       run.dispose();
@@ -63,11 +109,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
   }
   process.stderr.write(
     [
-      'backend  params   sft tok/s  rollout tok/s  grpo train tok/s  s/iteration  base->aligned (projected)',
+      'backend  params   sft tok/s  rollout tok/s  grpo train tok/s  s/iteration  mask ms/token (of a step)  base->aligned (projected)',
       ...rows.map(
         (r) =>
           `${r.backend.padEnd(8)} ${String(r.parameters).padEnd(8)} ${String(r.sftTokensPerSecond).padEnd(10)} ` +
           `${String(r.rolloutTokensPerSecond).padEnd(14)} ${String(r.grpoTrainTokensPerSecond).padEnd(17)} ${String(r.secondsPerIteration).padEnd(12)} ` +
+          `${`${r.maskMsPerToken} (${((100 * r.maskMsPerToken) / r.generationMsPerToken).toFixed(1)}%)`.padEnd(26)} ` +
           (r.projectedBaseToAlignedSeconds === null ? 'thresholds not reached' : `${r.projectedBaseToAlignedSeconds} s`),
       ),
       release

@@ -69,10 +69,12 @@ describe('the page in a real browser', () => {
       await auto.context.close();
 
       const { page, errors } = await openPage(browser);
-      await page.goto(`${server.url}?${TINY}&backend=webgpu`);
+      // Free decoding here (the raw model, as a student can switch it), constrained in the wasm test below.
+      await page.goto(`${server.url}?${TINY}&backend=webgpu&decoding=free`);
       await pretrain(page);
       const badge = page.getByTestId('badge');
       expect(await badge.getAttribute('data-backend')).toBe('webgpu');
+      expect(await page.getByTestId('decoding').textContent()).toBe('free decoding');
       expect(await badge.textContent()).toContain('swiftshader');
 
       await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
@@ -141,6 +143,15 @@ describe('the page in a real browser', () => {
           .filter((r) => r.trace.steps.some((s) => s.text.length > 0)).length,
       );
       expect(written).toBeGreaterThan(0);
+      // Constrained decoding by default: even this barely trained model writes only well-formed turns (an empty turn is
+      // one the context had no room for).
+      expect(await page.getByTestId('decoding').textContent()).toBe('constrained decoding');
+      const malformed = await page.evaluate(() =>
+        (window as unknown as { asp: { rollouts: { records: { trace: { steps: { text: string; action: { kind: string } }[] } }[] }[] } }).asp.rollouts
+          .flatMap((b) => b.records.flatMap((r) => r.trace.steps))
+          .filter((s) => s.text.length > 0 && s.action.kind === 'malformed').length,
+      );
+      expect(malformed).toBe(0);
       const later = { user: await cells(page, 'user'), tool: await cells(page, 'tool') };
       expect(later).not.toEqual(first);
 
