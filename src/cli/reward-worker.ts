@@ -68,9 +68,11 @@ function run(code: string, limitMs = timeoutMs): string | typeof TIMED_OUT | typ
   try {
     const out: unknown = new vm.Script(code, { filename: 'custom reward' }).runInContext(context, { timeout: limitMs, displayErrors: false });
     return typeof out === 'string' ? out : BROKEN;
-  } catch {
-    // Only a stack overflow in the reward's own error handling gets here, or the time limit.
-    return performance.now() - started >= limitMs ? TIMED_OUT : BROKEN;
+  } catch (e) {
+    // Only a stack overflow in the reward's own error handling gets here, or the time limit: vm names the latter (on a
+    // loaded machine its watchdog can fire a little before our own clock says the limit has passed).
+    const timedOut = (e as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' || performance.now() - started >= limitMs;
+    return timedOut ? TIMED_OUT : BROKEN;
   }
 }
 

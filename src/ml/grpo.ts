@@ -224,7 +224,8 @@ export function padBatch(seqs: readonly TrainSequence[], vocabSize: number): { i
   };
 }
 
-function addGrads(acc: Record<string, tf.Tensor> | null, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+/** Sums gradients into an accumulator (the first ones become it), freeing what it replaces. */
+export function addGrads(acc: Record<string, tf.Tensor> | null, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
   if (!acc) return grads;
   const out: Record<string, tf.Tensor> = {};
   for (const [k, g] of Object.entries(grads)) {

@@ -10,7 +10,10 @@ import { replayTurn, turnConstraint } from './constrained';
 import type { TransformerLM } from './model';
 import type { TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
-import { clipByGlobalNorm, padBatch, targetMask } from './grpo';
+import { addGrads, clipByGlobalNorm, padBatch, targetMask } from './grpo';
+
+/** Transcripts a cold-start forward pass takes at once (see sftStep). */
+const SFT_CHUNK = 8;
 
 /** Tokens of room a replayed scripted turn gets beyond its own length (see encodeConversation). */
 const GUARD_SLACK = 32;
@@ -71,24 +74,40 @@ export async function sftStep(
   maxGradNorm: number,
   contextWeight = 0,
 ): Promise<number> {
-  const { ids, mask, bias } = padBatch(batch, model.config.vocabSize);
-  // Every real token is a target (padding is not); the weights then pick how much each counts.
-  const [B, T] = ids.shape;
-  const realMask = new Int32Array(B * T);
-  batch.forEach((s, b) => realMask.fill(1, b * T, b * T + s.ids.length));
-  const real = tf.tensor2d(realMask, [B, T], 'int32');
-  const reported: tf.Tensor[] = [];
-  const { value, grads } = tf.variableGrads(() => {
-    const logp = model.sequenceLogProbs(ids, real, bias);
-    const assistant = targetMask(mask);
-    const weights = tf.add(assistant, tf.mul(tf.sub(targetMask(real), assistant), contextWeight));
-    // Reported, not differentiated: kept out of the closure's cleanup.
-    reported.push(tf.keep(tf.neg(tf.div(tf.sum(tf.mul(logp, assistant)), tf.maximum(tf.sum(assistant), 1)))));
-    return tf.neg(tf.div(tf.sum(tf.mul(logp, weights)), tf.maximum(tf.sum(weights), 1))) as tf.Scalar;
-  });
-  const clipped = clipByGlobalNorm(grads, maxGradNorm);
-  optimizer.applyGradients(clipped);
-  const loss = (await (reported[0] as tf.Tensor).data())[0] as number;
-  tf.dispose([ids, mask, real, value, bias ?? [], ...reported, ...Object.values(grads), ...Object.values(clipped)]);
-  return loss;
+  // The normalisers of the whole batch, counted here so each chunk's share of the loss is exact: targets are every
+  // token after the first; the assistant's chosen ones weigh 1, the rest contextWeight.
+  const chosen = batch.reduce((a, s) => a + s.mask.slice(1).reduce((x, y) => x + y, 0), 0);
+  const targets = batch.reduce((a, s) => a + Math.max(0, s.ids.length - 1), 0);
+  const total = Math.max(1, chosen + contextWeight * (targets - chosen));
+  let accumulated: Record<string, tf.Tensor> | null = null;
+  let chosenLogProb = 0;
+  // Chunks of SFT_CHUNK transcripts, gradients summed: the same step at a fraction of the peak memory ([B, T, V]
+  // logits and their mask, which at the release size outgrew wasm's 4 GB heap in one piece).
+  for (let i = 0; i < batch.length; i += SFT_CHUNK) {
+    const chunk = batch.slice(i, i + SFT_CHUNK);
+    const { ids, mask, bias } = padBatch(chunk, model.config.vocabSize);
+    // Every real token is a target (padding is not); the weights then pick how much each counts.
+    const [B, T] = ids.shape;
+    const realMask = new Int32Array(B * T);
+    chunk.forEach((s, b) => realMask.fill(1, b * T, b * T + s.ids.length));
+    const real = tf.tensor2d(realMask, [B, T], 'int32');
+    const reported: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const logp = model.sequenceLogProbs(ids, real, bias);
+      const assistant = targetMask(mask);
+      const weights = tf.add(assistant, tf.mul(tf.sub(targetMask(real), assistant), contextWeight));
+      // Reported, not differentiated: kept out of the closure's cleanup.
+      reported.push(tf.keep(tf.sum(tf.mul(logp, assistant))));
+      return tf.neg(tf.div(tf.sum(tf.mul(logp, weights)), total)) as tf.Scalar;
+    });
+    chosenLogProb += (await (reported[0] as tf.Tensor).data())[0] as number;
+    accumulated = addGrads(accumulated, grads);
+    tf.dispose([ids, mask, real, value, bias ?? [], ...reported]);
+  }
+  if (accumulated) {
+    const clipped = clipByGlobalNorm(accumulated, maxGradNorm);
+    optimizer.applyGradients(clipped);
+    tf.dispose([...Object.values(accumulated), ...Object.values(clipped)]);
+  }
+  return -chosenLogProb / Math.max(1, chosen);
 }
