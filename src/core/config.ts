@@ -63,8 +63,10 @@ export const GrpoConfigSchema = z
     /** Above 10 the KL term swamps the policy loss (and 1e308 overflows it to NaN). */
     klCoef: z.number().min(0).max(10),
     clipEpsilon: z.number().positive().max(1),
-    epochs: z.number().int().min(1).max(16),
-    microBatch: z.number().int().min(1).max(1024),
+    /** Clipped updates (Adam steps) per iteration, each a pass over all of the iteration's rollouts. */
+    updatesPerIteration: z.number().int().min(1).max(16),
+    /** Rollouts scored in one forward/backward pass; a pass's gradients are summed into the update (memory, not maths). */
+    rolloutsPerPass: z.number().int().min(1).max(1024),
     maxGradNorm: z.number().positive(),
     temperature: z.number().min(0).max(5),
     topK: z.number().int().min(0),
@@ -135,8 +137,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     learningRate: 5e-4,
     klCoef: 0.01,
     clipEpsilon: 0.2,
-    epochs: 2,
-    microBatch: 8,
+    updatesPerIteration: 2,
+    rolloutsPerPass: 8,
     maxGradNorm: 1,
     temperature: 1,
     topK: 0,

@@ -66,7 +66,7 @@ export class GrpoTrainer {
     this.optimizer = tf.train.adam(config.grpo.learningRate);
   }
 
-  /** One GRPO iteration: rollouts, rewards, advantages, `epochs` clipped updates. `hooks`: live progress and pause. */
+  /** One GRPO iteration: rollouts, rewards, advantages, `updatesPerIteration` clipped updates. `hooks`: live progress and pause. */
   async step(hooks: Pick<RolloutOptions, 'onRollout' | 'signal'> = {}): Promise<IterationMetrics> {
     const c = this.config.grpo;
     const { seed, pYes, maxTurns } = this.config;
@@ -94,7 +94,7 @@ export class GrpoTrainer {
     const trainStarted = performance.now();
     const batches = chunk(
       rollouts.map((r, i) => ({ rollout: r, advantage: advantages[i] as number })),
-      c.microBatch,
+      c.rolloutsPerPass,
     );
     // Old and reference log-probs are fixed for the whole iteration, under the same allowed sets as the new ones.
     const fixed = batches.map((b) => {
@@ -107,9 +107,9 @@ export class GrpoTrainer {
     // At least 1, so an iteration where every prompt overflowed the context still divides safely.
     const chosenTokens = Math.max(1, rollouts.reduce((a, r) => a + r.mask.reduce((x, y) => x + y, 0), 0));
     let loss = 0;
-    // Summed over every minibatch of every epoch, then divided by epochs × chosen tokens.
+    // Summed over every pass of every update, then divided by updates × chosen tokens.
     const diag = { kl: 0, approxKl: 0, clipped: 0 };
-    for (let epoch = 0; epoch < c.epochs; epoch++) {
+    for (let update = 0; update < c.updatesPerIteration; update++) {
       let accumulated: Record<string, tf.Tensor> | null = null;
       for (const b of fixed) {
         const measured: tf.Tensor[] = [];
@@ -137,14 +137,14 @@ export class GrpoTrainer {
     for (const b of fixed) tf.dispose([b.ids, b.mask, b.bias ?? [], b.old, b.ref, b.adv]);
     const trainSeconds = (performance.now() - trainStarted) / 1000;
     const entropy = rollouts.reduce((a, r) => a + r.entropySum, 0) / chosenTokens;
-    const trainTokens = rollouts.reduce((a, r) => a + r.ids.length, 0) * c.epochs;
+    const trainTokens = rollouts.reduce((a, r) => a + r.ids.length, 0) * c.updatesPerIteration;
     const generatedTokens = rollouts.reduce((a, r) => a + r.generated, 0);
-    const perToken = (x: number): number => x / (c.epochs * chosenTokens);
+    const perToken = (x: number): number => x / (c.updatesPerIteration * chosenTokens);
     this.iteration++;
     return {
       ...metrics,
       iteration: this.iteration,
-      loss: loss / c.epochs,
+      loss: loss / c.updatesPerIteration,
       kl: perToken(diag.kl),
       approxKl: perToken(diag.approxKl),
       entropy,

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** Small iterations from the shipped base, so a step takes seconds on two cores. */
-const SMALL = 'maxTurns=3&grpo.episodesPerIteration=2&grpo.groupSize=2&grpo.maxNewTokens=24&grpo.epochs=1';
+const SMALL = 'maxTurns=3&grpo.episodesPerIteration=2&grpo.groupSize=2&grpo.maxNewTokens=24&grpo.updatesPerIteration=1';
 
 /** A page with the service worker on, once it controls the page (it reloads itself once to become isolated). */
 async function isolatedPage(query: string): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {

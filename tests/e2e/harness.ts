@@ -186,7 +186,7 @@ export async function openPage(browser: Browser, opts: { serviceWorkers?: boolea
 /** A model and batch small enough that an iteration takes seconds on a software GPU or 2 CPU cores. */
 export const TINY =
   'model.dModel=16&model.nLayers=1&model.nHeads=2&model.dFF=32&model.contextLength=384' +
-  '&sft.steps=2&sft.batchSize=2&maxTurns=3&grpo.episodesPerIteration=2&grpo.groupSize=2&grpo.maxNewTokens=24&grpo.epochs=1&start=scratch';
+  '&sft.steps=2&sft.batchSize=2&maxTurns=3&grpo.episodesPerIteration=2&grpo.groupSize=2&grpo.maxNewTokens=24&grpo.updatesPerIteration=1&start=scratch';
 
 export async function iteration(page: Page): Promise<number> {
   const text = await page.getByTestId('iteration').textContent();

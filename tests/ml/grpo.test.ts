@@ -19,7 +19,7 @@ import { TOOLS, tinyEpisode } from '../core/fixtures';
 
 const config = parseRunConfig({
   model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 384, vocabSize: 400 },
-  grpo: { episodesPerIteration: 2, groupSize: 3, microBatch: 4, maxNewTokens: 40, epochs: 2 },
+  grpo: { episodesPerIteration: 2, groupSize: 3, rolloutsPerPass: 4, maxNewTokens: 40, updatesPerIteration: 2 },
   maxTurns: 2,
 });
 // Two tools keep the prompt well inside the tiny test context.

@@ -16,7 +16,7 @@ import { TOOLS, tinyEpisode } from '../core/fixtures';
 
 const config = parseRunConfig({
   model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 384, vocabSize: 400 },
-  grpo: { episodesPerIteration: 2, groupSize: 2, microBatch: 4, maxNewTokens: 12, epochs: 1 },
+  grpo: { episodesPerIteration: 2, groupSize: 2, rolloutsPerPass: 4, maxNewTokens: 12, updatesPerIteration: 1 },
   maxTurns: 3,
 });
 const tools = [TOOLS.readFile, TOOLS.deleteFile];

@@ -20,7 +20,7 @@ describe('TrainerService: stop and showcase (Node, wasm, in-process sandbox)', (
       model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 384, vocabSize: 300 },
       sft: { batchSize: 2 },
       maxTurns: 2,
-      grpo: { episodesPerIteration: 2, groupSize: 2, maxNewTokens: 8, epochs: 1 },
+      grpo: { episodesPerIteration: 2, groupSize: 2, maxNewTokens: 8, updatesPerIteration: 1 },
     });
     await trainer.startFromScratch('a', config);
     expect(trainer.stop()).toBe(false);

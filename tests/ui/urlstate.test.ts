@@ -24,7 +24,7 @@ describe('URL state', () => {
     expect(query).toContain('model.dModel=16');
     expect(query).toContain('grpo.groupSize=3');
     expect(query).toContain('sft.steps=50');
-    expect(query).not.toContain('grpo.epochs');
+    expect(query).not.toContain('grpo.updatesPerIteration');
     expect(decodeUrlState(`?${query}`)).toEqual({ config, page });
   });
 
