@@ -55,7 +55,9 @@ export async function loadCheckpointDir(
       throw new Error(`checkpoint: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : String(e)})`);
     }
   };
-  const [manifest, blob] = await Promise.all([read(MANIFEST_FILE), read(WEIGHTS_FILE)]);
+  // One after the other, so a folder missing both is reported by its manifest, always (read together, either came first).
+  const manifest = await read(MANIFEST_FILE);
+  const blob = await read(WEIGHTS_FILE);
   const weights = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength) as ArrayBuffer;
   return deserializeCheckpoint(manifest.toString('utf8'), weights, opts);
 }
