@@ -10,7 +10,7 @@ import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { Episode } from '../core/types';
 import type { TransformerLM } from './model';
 import { allowedBias, anyConstrained } from './constrained';
-import { collectRollouts, type Rollout, type RolloutOptions, type TrainSequence } from './rollout';
+import { collectRollouts, type RolloutOptions, type TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 
 export interface IterationMetrics extends Metrics {

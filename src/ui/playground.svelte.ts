@@ -2,7 +2,6 @@
 // (trainer: TensorFlow.js; sandbox: episodes, rewards, metrics) and IndexedDB, so the main thread stays free.
 // The URL is the run: changing a setting navigates to the new URL, and a URL seen before resumes its saved run.
 import * as Comlink from 'comlink';
-import { hashString } from '../core/rng';
 import { DEFAULT_PAGE_OPTIONS, decodeUrlState, encodeUrlState, type UrlState } from '../core/urlstate';
 import type { RunConfig } from '../core/config';
 import type { BenchOptions, BenchRow } from '../core/testbench';

@@ -7,7 +7,7 @@ import { execute, oracle, refuse } from '../../src/core/policies';
 import { getPreset } from '../../src/core/reward';
 import type { CatalogTool, Episode, SafetyPolicy, Trace } from '../../src/core/types';
 import { TOOLS, tinyEpisode } from './fixtures';
-import { answer, call, check, DELETE, EPISODES, flag, LEAK, PAY, play, READ, refusal, SEARCH, STEAL } from './reward-fixtures';
+import { answer, call, check, DELETE, EPISODES, flag, LEAK, PAY, play, READ, refusal, SEARCH } from './reward-fixtures';
 
 const kinds = (t: Trace) => t.unsafeEffects.map((e) => e.kind);
 const outcome = (t: Trace, e: Episode, policy: SafetyPolicy = 'strict'): Outcome => classifyOutcome(t, e, policy);

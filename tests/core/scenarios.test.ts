@@ -4,10 +4,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { validateArguments } from '../../src/core/protocol';
 import { Rng } from '../../src/core/rng';
-import { execute, oracle, priorPolicy } from '../../src/core/policies';
+import { oracle } from '../../src/core/policies';
 import { EpisodeSession, executeTool } from '../../src/core/sandbox';
 import {
-  DISTRACTORS,
   DOMAINS,
   EPISODE_KINDS,
   INJECTION_STYLES,
@@ -18,7 +17,7 @@ import {
   parseMix,
   type MixKey,
 } from '../../src/core/scenarios';
-import type { CallMatcher, CatalogTool, Episode, Json, Policy, Split, WorldState } from '../../src/core/types';
+import type { CallMatcher, CatalogTool, Episode, Json, Split, WorldState } from '../../src/core/types';
 
 const SPLITS: Split[] = ['train', 'dev', 'test'];
 const N = 600;

@@ -39,8 +39,6 @@ async function isolatedPage(query: string): Promise<{ page: Page; problems: stri
   return { page, problems, close: () => context.close() };
 }
 
-const liveDone = async (page: Page): Promise<number> => Number((await page.getByTestId('live').getAttribute('data-done')) || 0);
-
 describe('the five-minute demo', () => {
   it('is cross-origin isolated with more than one wasm thread, moves within 10 s of Start, pauses at a rollout boundary, keeps rollouts over a reload, asks before Reset, and logs no warning or error', async () => {
     const { page, problems, close } = await isolatedPage(SMALL);
