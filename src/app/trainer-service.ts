@@ -10,7 +10,7 @@ import { benchmarkReport, type BenchmarkReport } from '../core/benchmarks/report
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { BackendChoiceName } from '../core/urlstate';
 import { chooseBackend, type BackendChoice, type BackendName } from '../ml/backend';
-import { deserializeCheckpoint, fetchCheckpoint, serializeCheckpoint, type Checkpoint } from '../ml/checkpoint';
+import { deserializeCheckpoint, fetchCheckpoint, serializeCheckpoint, type Checkpoint, type RunProgress } from '../ml/checkpoint';
 import { evaluateCases } from '../ml/evaluate';
 import { collectRollouts } from '../ml/rollout';
 import type { TransformerLM } from '../ml/model';
@@ -20,8 +20,8 @@ import { SandboxPool } from '../core/sandbox/pool';
 import { classifyOutcome, rewardNote } from '../core/metrics';
 import type { RolloutRecord } from './outcome';
 import { showcaseEpisodes } from './showcase';
-import type { IterationMetrics } from '../ml/grpo';
-import { TrainingRun, type RunProgress, type SftProgress } from '../ml/run';
+import { TrainingRun } from '../ml/run';
+import { trainStep, type TrainEvent } from '../ml/train';
 import { sampleCases } from './sample-cases';
 import type { PoolPortApi } from './sandbox-service';
 
@@ -62,11 +62,9 @@ export interface BackendReport extends BackendChoice {
   notice?: string;
 }
 
-export type StepResult =
-  | { kind: 'sft'; progress: SftProgress; backend: BackendReport }
-  | { kind: 'grpo'; metrics: IterationMetrics; backend: BackendReport }
-  /** Stopped by stop() before its update: the run is as before the iteration, which replays alike. */
-  | { kind: 'stopped'; backend: BackendReport };
+/** A step of the training loop (src/ml/train.ts), or one stopped by stop() before its update (the run is then as
+ * before the iteration, which replays alike); with the backend it ran on. */
+export type StepResult = (TrainEvent | { kind: 'stopped' }) & { backend: BackendReport };
 
 /** Told as each rollout of an iteration ends: how many ended, of how many, and which one. */
 export type RolloutListener = (done: number, total: number, index: number) => void;
@@ -111,6 +109,8 @@ export class TrainerService {
   private inFlight = new Map<string, AbortController>();
   /** Shipped checkpoints loaded for the Compare view, by URL (kept: the view is replayed after every iteration). */
   private shipped = new Map<string, Promise<{ model: TransformerLM; tokenizer: Tokenizer }>>();
+  /** Serialised frozen bases: a base never changes, so it is serialised once per run, not after every step. */
+  private references = new WeakMap<TransformerLM, Promise<Checkpoint>>();
 
   /** Plays rollouts in the sandbox worker over `port` from now on (the page made the channel). */
   connectSandbox(port: MessagePort): void {
@@ -148,10 +148,10 @@ export class TrainerService {
     const { model, tokenizer, manifest } = await fetchCheckpoint(url, { trainable: true });
     const cfg = withModelOf(config, { manifest });
     const sft = manifest.meta?.progress.sftStepsDone ?? 0;
-    return this.install(runId, new TrainingRun(cfg, tokenizer, model, { sftStepsDone: sft, grpoIterationsDone: 0 }, null, this.sandboxFor(runId)), 'base');
+    return this.install(runId, this.grpoFrom(new TrainingRun(cfg, tokenizer, model, { sftStepsDone: sft, grpoIterationsDone: 0 }, null, this.sandboxFor(runId))), 'base');
   }
 
-  /** A fresh model and tokenizer; the page then pretrains it with sftStep. */
+  /** A fresh model and tokenizer; the page then pretrains it with step() (the cold start comes first). */
   async startFromScratch(runId: string, config: RunConfig): Promise<RunInfo> {
     return this.install(runId, await TrainingRun.create(config, this.sandboxFor(runId)), 'scratch');
   }
@@ -165,7 +165,7 @@ export class TrainerService {
   async importCheckpoint(runId: string, ckpt: Checkpoint, config: RunConfig): Promise<RunInfo> {
     const { model, tokenizer, manifest } = deserializeCheckpoint(ckpt.manifest, ckpt.weights, { trainable: true });
     const cfg = withModelOf(config, { manifest });
-    return this.install(runId, new TrainingRun(cfg, tokenizer, model, undefined, null, this.sandboxFor(runId)), 'import');
+    return this.install(runId, this.grpoFrom(new TrainingRun(cfg, tokenizer, model, undefined, null, this.sandboxFor(runId))), 'import');
   }
 
   /** Another run starting from the same weights and progress as `fromId`, with its own config (A/B). */
@@ -174,23 +174,15 @@ export class TrainerService {
     return this.install(runId, this.rebuild(runId, { ...snap, config: { ...config, model: snap.config.model } }), this.sources.get(fromId) ?? 'restore');
   }
 
-  /** A changed reward (or P(yes), mix...) for a run in progress: same weights and base, a new optimizer. */
-  async reconfigure(runId: string, config: RunConfig): Promise<RunInfo> {
-    const snap = await this.snapshotOf(runId);
-    return this.install(runId, this.rebuild(runId, { ...snap, config: { ...config, model: snap.config.model } }), this.sources.get(runId) ?? 'restore');
-  }
-
-  /** One cold-start step (pretraining from scratch). */
-  async sftStep(runId: string): Promise<StepResult> {
-    return this.guarded(runId, async (run) => ({ kind: 'sft', progress: await run.sftStep(), backend: this.report() }));
-  }
-
-  /** One GRPO iteration; `onRollout` hears each rollout end. stop() ends it early (result kind 'stopped'). */
-  async grpoStep(runId: string, onRollout?: RolloutListener): Promise<StepResult> {
+  /**
+   * The run's next step of the training loop: a cold-start step while pretraining, then the base, then a GRPO
+   * iteration whose rollouts `onRollout` hears end. stop() ends an iteration early (result kind 'stopped').
+   */
+  async step(runId: string, onRollout?: RolloutListener): Promise<StepResult> {
     const stop = new AbortController();
     this.inFlight.set(runId, stop);
     try {
-      return await this.guarded(runId, async (run) => ({ kind: 'grpo', metrics: await run.grpoStep({ signal: stop.signal, ...(onRollout ? { onRollout } : {}) }), backend: this.report() }));
+      return await this.guarded(runId, async (run) => ({ ...(await trainStep(run, { signal: stop.signal, ...(onRollout ? { onRollout } : {}) })), backend: this.report() }));
     } catch (e) {
       if (e instanceof Stopped) return { kind: 'stopped', backend: this.report() };
       throw e;
@@ -347,6 +339,12 @@ export class TrainerService {
     };
   }
 
+  /** A run started from a checkpoint has had its cold start: GRPO begins from it, with it as the frozen base. */
+  private grpoFrom(run: TrainingRun): TrainingRun {
+    run.startGrpo();
+    return run;
+  }
+
   private rebuild(runId: string, snap: RunSnapshot): TrainingRun {
     const { model, tokenizer } = deserializeCheckpoint(snap.policy.manifest, snap.policy.weights.slice(0), { trainable: true });
     const reference = snap.reference ? deserializeCheckpoint(snap.reference.manifest, snap.reference.weights.slice(0)).model : null;
@@ -356,8 +354,17 @@ export class TrainerService {
   private async capture(run: TrainingRun): Promise<RunSnapshot> {
     const meta = { config: run.config, progress: run.progress };
     const policy = await serializeCheckpoint(run.policy, run.tokenizer, { meta });
-    const reference = run.reference ? await serializeCheckpoint(run.reference, run.tokenizer, { meta }) : null;
+    const reference = run.reference ? await this.serializedReference(run.reference, run.tokenizer, meta) : null;
     return { config: run.config, progress: run.progress, policy, reference };
+  }
+
+  private serializedReference(reference: TransformerLM, tokenizer: Tokenizer, meta: { config: RunConfig; progress: RunProgress }): Promise<Checkpoint> {
+    let ckpt = this.references.get(reference);
+    if (!ckpt) {
+      ckpt = serializeCheckpoint(reference, tokenizer, { meta });
+      this.references.set(reference, ckpt);
+    }
+    return ckpt;
   }
 
   private async snapshotOf(runId: string): Promise<RunSnapshot> {

@@ -14,6 +14,7 @@ const RunProgressSchema = z.object({
   sftStepsDone: z.number().int().min(0),
   grpoIterationsDone: z.number().int().min(0),
 });
+export type RunProgress = z.infer<typeof RunProgressSchema>;
 
 /** The run a checkpoint was saved from, so it can resume. */
 const CheckpointMetaSchema = z.object({

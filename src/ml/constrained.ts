@@ -14,7 +14,7 @@ export const MASKED_LOGIT = -1e9;
 const maskers = new WeakMap<Tokenizer, TokenMasker>();
 
 /** The vocabulary trie of a tokenizer, built once. */
-export function maskerFor(tokenizer: Tokenizer): TokenMasker {
+function maskerFor(tokenizer: Tokenizer): TokenMasker {
   let masker = maskers.get(tokenizer);
   if (!masker) maskers.set(tokenizer, (masker = new TokenMasker(tokenizer.grammarVocabulary())));
   return masker;

@@ -50,6 +50,9 @@ export function groupAdvantages(rewards: number[], groups: number[], eps = 1e-6)
 /** The B episodes of iteration i (the trainer never picks its own data). */
 export type EpisodeSource = (iteration: number) => Episode[];
 
+/** What a caller may hear and stop during an iteration: each rollout's end, and an abort at the next boundary. */
+export type GrpoHooks = Pick<RolloutOptions, 'onRollout' | 'signal'>;
+
 export class GrpoTrainer {
   readonly optimizer: tf.Optimizer;
   iteration = 0;
@@ -67,7 +70,7 @@ export class GrpoTrainer {
   }
 
   /** One GRPO iteration: rollouts, rewards, advantages, `updatesPerIteration` clipped updates. `hooks`: live progress and pause. */
-  async step(hooks: Pick<RolloutOptions, 'onRollout' | 'signal'> = {}): Promise<IterationMetrics> {
+  async step(hooks: GrpoHooks = {}): Promise<IterationMetrics> {
     const c = this.config.grpo;
     const { seed, pYes, maxTurns } = this.config;
     const started = performance.now();

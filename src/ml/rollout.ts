@@ -143,7 +143,7 @@ export async function collectRollouts(
 }
 
 /** A token sequence cut to the context: the tail goes, never the prompt. */
-export function fitContext<S extends TrainSequence>(seq: S, contextLength: number): TrainSequence {
+export function fitContext(seq: TrainSequence, contextLength: number): TrainSequence {
   return { ids: seq.ids.slice(0, contextLength), mask: seq.mask.slice(0, contextLength), allowed: seq.allowed.slice(0, contextLength) };
 }
 

@@ -9,7 +9,8 @@ import { runEpisode } from '../core/sandbox';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { catalogTools, generateEpisodes } from '../core/scenarios';
 import type { ChatMessage, ToolSpec } from '../core/types';
-import { GrpoTrainer, type EpisodeSource, type IterationMetrics } from './grpo';
+import type { RunProgress } from './checkpoint';
+import { GrpoTrainer, type EpisodeSource, type GrpoHooks, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
 import { fitContext, type TrainSequence } from './rollout';
 import { encodeConversation, sftStep } from './sft';
@@ -60,11 +61,6 @@ export function trainEpisodes(config: RunConfig): EpisodeSource {
     });
 }
 
-/** Where a run stands; saved in checkpoints so a run resumes where it stopped. */
-export interface RunProgress {
-  sftStepsDone: number;
-  grpoIterationsDone: number;
-}
 
 export class TrainingRun {
   private sftOptimizer: tf.Optimizer | null = null;
@@ -137,7 +133,7 @@ export class TrainingRun {
   }
 
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
-  async grpoStep(hooks?: Parameters<GrpoTrainer['step']>[0]): Promise<IterationMetrics> {
+  async grpoStep(hooks?: GrpoHooks): Promise<IterationMetrics> {
     this.startGrpo();
     return (this.grpo as GrpoTrainer).step(hooks);
   }

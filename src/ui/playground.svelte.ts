@@ -9,7 +9,7 @@ import type { IterationMetrics } from '../ml/grpo';
 import type { SftProgress } from '../ml/run';
 import type { Checkpoint } from '../ml/checkpoint';
 import type { LiveRollout, RolloutRecord } from '../app/outcome';
-import type { Outcome } from '../core/metrics';
+import type { Metrics, Outcome } from '../core/metrics';
 import { loadRolloutBatches, loadRun, saveRolloutBatches, saveRun, deleteRun, type SavedRun } from '../app/store';
 import { SandboxHost } from '../app/watchdog';
 import type { BackendReport, RunInfo, ShowcasePlay, SuiteEvaluation, TrainerService } from '../app/trainer-service';
@@ -30,6 +30,8 @@ export interface LiveIteration {
   latest: LiveRollout | null;
   /** Outcomes of the rollouts ended so far (as of `latest`). */
   tally: Record<Outcome, number> | null;
+  /** Metrics of the rollouts ended so far: the charts' provisional point for this iteration. */
+  partial: Metrics | null;
   startedAt: number;
 }
 
@@ -137,6 +139,11 @@ export class Playground {
         this.rollouts = await loadRolloutBatches(this.runQuery).catch(() => []);
         this.source = saved.source;
         this.restored = true;
+        if (saved.source === 'scratch' && saved.snapshot.reference === null) {
+          this.status = 'needs-base';
+          this.activity = `the cold start stopped at step ${saved.snapshot.progress.sftStepsDone} of ${this.config.sft.steps}: press “Pretrain from scratch” to go on`;
+          return;
+        }
         this.ready();
         return;
       } catch (e) {
@@ -187,16 +194,19 @@ export class Playground {
         this.history = [];
         this.sft = [];
       }
-      while (!this.stopRequested && this.sft.length < this.config.sft.steps) {
-        const r = await this.trainer.sftStep(MAIN);
-        if (r.kind !== 'sft') break;
-        this.sft = [...this.sft, r.progress];
+      // The training loop's steps until the cold start ends in the base (GRPO's frozen reference).
+      let pretrained = false;
+      while (!this.stopRequested && !pretrained) {
+        const r = await this.trainer.step(MAIN);
         this.backend = r.backend;
+        pretrained = r.kind === 'base';
+        if (r.kind !== 'sft') continue;
+        this.sft = [...this.sft, r.progress];
         this.activity = `pretraining: step ${r.progress.step} of ${this.config.sft.steps}, loss ${r.progress.loss.toFixed(3)}`;
       }
       await this.persist();
-      this.status = this.sft.length >= this.config.sft.steps ? 'ready' : 'needs-base';
-      if (this.status === 'ready') this.ready();
+      this.status = pretrained ? 'ready' : 'needs-base';
+      if (pretrained) this.ready();
     } catch (e) {
       this.fail(e, 'needs-base');
     }
@@ -265,13 +275,15 @@ export class Playground {
   private async iterate(): Promise<boolean | string> {
     const iteration = (this.history.at(-1)?.iteration ?? 0) + 1;
     const { episodesPerIteration, groupSize } = this.config.grpo;
-    this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, tally: null, startedAt: Date.now() };
+    this.live = { iteration, done: 0, total: episodesPerIteration * groupSize, latest: null, tally: null, partial: null, startedAt: Date.now() };
     try {
       this.activity = `iteration ${iteration}: rollouts`;
-      const r = await this.trainer.grpoStep(MAIN, Comlink.proxy((done: number, total: number, index: number) => this.onRollout(iteration, done, total, index)));
+      const r = await this.trainer.step(MAIN, Comlink.proxy((done: number, total: number, index: number) => this.onRollout(iteration, done, total, index)));
       this.backend = r.backend;
       if (r.kind === 'stopped') return `paused in iteration ${iteration} before its update (the run is as after iteration ${iteration - 1}; Resume replays it from its start)`;
-      if (r.kind !== 'grpo') return false;
+      // A restored run that had not finished its cold start goes on with it: the loop's steps come in order.
+      if (r.kind === 'sft') this.sft = [...this.sft, r.progress];
+      if (r.kind !== 'grpo') return true;
       this.history = [...this.history, r.metrics];
       this.activity = `iteration ${r.metrics.iteration}`;
       await this.refreshRollouts();
@@ -355,7 +367,7 @@ export class Playground {
       for (let i = 0; i < iterations && !this.stopRequested; i++) {
         for (const id of ['A', 'B'] as const) {
           this.activity = `A/B: iteration ${i + 1} of ${iterations}, run ${id}`;
-          const r = await this.trainer.grpoStep(id);
+          const r = await this.trainer.step(id);
           // Paused inside A's or B's iteration: that iteration is dropped and the A/B ends here (the charts show both up to the shorter).
           if (r.kind === 'stopped') break;
           if (r.kind === 'grpo' && this.ab) this.ab = { ...this.ab, [id]: [...this.ab[id], r.metrics] };

@@ -17,7 +17,7 @@ async function writeBase(to: string): Promise<number> {
   await trainer.init({ prefer: 'auto' });
   const config = parseRunConfig({ model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 384, vocabSize: 300 }, sft: { batchSize: 2 } });
   const info = await trainer.startFromScratch('base', config);
-  await trainer.sftStep('base');
+  await trainer.step('base');
   const { policy } = await trainer.snapshot('base');
   trainer.dispose('base');
   mkdirSync(to, { recursive: true });

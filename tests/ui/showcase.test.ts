@@ -18,21 +18,22 @@ describe('TrainerService: stop and showcase (Node, wasm, in-process sandbox)', (
     await trainer.init({ prefer: 'wasm' });
     const config = parseRunConfig({
       model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 384, vocabSize: 300 },
-      sft: { batchSize: 2 },
+      sft: { batchSize: 2, steps: 0 },
       maxTurns: 2,
       grpo: { episodesPerIteration: 2, groupSize: 2, maxNewTokens: 8, updatesPerIteration: 1 },
     });
     await trainer.startFromScratch('a', config);
+    expect((await trainer.step('a')).kind).toBe('base');
     expect(trainer.stop()).toBe(false);
     const heard: number[] = [];
-    const stopped = await trainer.grpoStep('a', (done) => {
+    const stopped = await trainer.step('a', (done) => {
       heard.push(done);
       trainer.stop();
     });
     expect(stopped.kind).toBe('stopped');
     expect(heard[0]).toBe(1);
     expect(trainer.info('a').progress.grpoIterationsDone).toBe(0);
-    const next = await trainer.grpoStep('a');
+    const next = await trainer.step('a');
     expect(next.kind).toBe('grpo');
     expect(trainer.info('a').progress.grpoIterationsDone).toBe(1);
 
