@@ -7,8 +7,8 @@ import type { RunConfig } from '../core/config';
 import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
-import type { ChatMessage, RewardPreset } from '../core/types';
-import { classifyOutcome, OUTCOMES, rewardNote, type Outcome } from '../core/metrics';
+import type { ChatMessage, RewardPreset, RewardResult } from '../core/types';
+import { aggregateMetrics, classifyOutcome, OUTCOMES, rewardNote, type EpisodeRecord, type Metrics, type Outcome } from '../core/metrics';
 import { KEPT_ITERATIONS, liveRollout, type LiveRollout, type RolloutRecord } from './outcome';
 
 /** Which reward a run uses, as its config names it: a preset, or custom source (not a declarative RewardSpec). */
@@ -28,6 +28,8 @@ interface PoolState {
   pool: SandboxPool;
   preset: RewardPreset;
   request: RolloutRequest | null;
+  /** Rewards of the batch's rollouts scored for the live view, by index, so each is scored there once. */
+  liveRewards: Map<number, RewardResult>;
   /** Newest first. */
   history: { iteration: number; records: RolloutRecord[] }[];
   iteration: number;
@@ -48,7 +50,7 @@ export class SandboxService {
       state.pool.setReward(preset);
       state.preset = preset;
     } else {
-      this.pools.set(runId, { pool: new SandboxPool(preset), preset, request: null, history: [], iteration: 0 });
+      this.pools.set(runId, { pool: new SandboxPool(preset), preset, request: null, liveRewards: new Map(), history: [], iteration: 0 });
     }
     return { name: preset.name, policy: preset.policy, max: preset.max };
   }
@@ -80,6 +82,7 @@ export class SandboxService {
   start(runId: string, req: RolloutRequest): ChatMessage[][] {
     const state = this.need(runId);
     state.request = req;
+    state.liveRewards.clear();
     return state.pool.start(req);
   }
 
@@ -108,18 +111,25 @@ export class SandboxService {
 
   /**
    * Rollout `index` of the batch in play once it ended (the page's live ticker), with the outcomes of all the batch's
-   * rollouts ended so far (the live tally); null before it ended.
+   * rollouts ended so far (the live tally) and their metrics (the charts' point for the iteration in progress: short
+   * rollouts, refusals first, end early, so it is provisional); null before it ended.
    */
-  live(runId: string, index: number): { latest: LiveRollout; tally: Record<Outcome, number> } | null {
+  live(runId: string, index: number): { latest: LiveRollout; tally: Record<Outcome, number>; partial: Metrics } | null {
     const state = this.need(runId);
     const ended = state.pool.peek(index);
     if (!ended || !state.request) return null;
+    const { policy } = state.preset;
     const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+    const records: EpisodeRecord[] = [];
     for (let i = 0; i < state.request.episodes.length * state.request.groupSize; i++) {
       const other = state.pool.peek(i);
-      if (other) tally[classifyOutcome(other.trace, other.episode, state.preset.policy)]++;
+      if (!other) continue;
+      tally[classifyOutcome(other.trace, other.episode, policy)]++;
+      let reward = state.liveRewards.get(i);
+      if (!reward) state.liveRewards.set(i, (reward = state.preset.fn(other)));
+      records.push({ ...other, reward });
     }
-    return { latest: liveRollout(index, ended.episode, ended.trace, state.preset.policy), tally };
+    return { latest: liveRollout(index, ended.episode, ended.trace, policy), tally, partial: aggregateMetrics(records, policy, state.preset.max) };
   }
 
   /** Keeps the rollouts' numbering in step with the trainer's (a restored run, a new start); forgets older batches. */

@@ -67,6 +67,23 @@ export function rollingMatrices(
   };
 }
 
+/**
+ * The charts' point for the iteration in progress, from the metrics of its rollouts ended so far: the update's
+ * measurements (loss, KL, entropy, speed) do not exist yet, so they are NaN, drawn as gaps.
+ */
+export function provisionalPoint(iteration: number, partial: Metrics): IterationMetrics {
+  const none = Number.NaN;
+  return { ...partial, iteration, loss: none, kl: none, approxKl: none, entropy: none, clipFraction: none, rolloutTokensPerSecond: none, trainTokensPerSecond: none, seconds: none, backend: '' };
+}
+
+/** A series' values as the charts draw them: NaN and missing values are gaps. */
+export function chartValues(points: readonly IterationMetrics[], get: SeriesDef['get']): (number | null)[] {
+  return points.map((m) => {
+    const v = get(m);
+    return v !== null && Number.isFinite(v) ? v : null;
+  });
+}
+
 const pct = (x: number | null): number | null => (x === null ? null : x * 100);
 // Runs saved before unsafe effects, outcomes and "rewarded but wrong" were measured lack those fields: their
 // getters read them optionally, so such a run still restores (with gaps in those curves).

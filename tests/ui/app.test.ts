@@ -76,10 +76,14 @@ describe('SandboxService', () => {
       expect(live.latest.decisions.length).toBeGreaterThan(0);
       expect(Object.values(live.tally).reduce((a, b) => a + b, 0)).toBe(ended.length);
       expect(live.tally.correct).toBe(ended.length);
+      // The charts' provisional point: the metrics of the rollouts ended so far.
+      expect(live.partial.count).toBe(ended.length);
+      expect(live.partial.accuracy.overall).toBe(1);
     }
     const results = service.finish('main');
     expect(results.rewards).toHaveLength(6);
-    expect(events).toEqual(Array.from({ length: 6 }, () => ['enter', 'leave']).flat());
+    // Each rollout scored once for the live view and once for the update.
+    expect(events).toEqual(Array.from({ length: 12 }, () => ['enter', 'leave']).flat());
     const kept = service.rollouts('main');
     expect(kept).toHaveLength(1);
     expect(kept[0]!.records.map((r) => r.group)).toEqual([0, 0, 1, 1, 2, 2]);
@@ -124,14 +128,16 @@ describe('TrainerService (Node, wasm, in-process sandbox)', () => {
     expect(backend.backend).toBe('wasm');
     const config = parseRunConfig({
       model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 256, vocabSize: 300 },
-      sft: { batchSize: 2 },
+      sft: { batchSize: 2, steps: 1 },
       maxTurns: 2,
       grpo: { episodesPerIteration: 1, groupSize: 2, maxNewTokens: 8, updatesPerIteration: 1 },
     });
     await trainer.startFromScratch('a', config);
-    await trainer.sftStep('a');
-    const step = await trainer.grpoStep('a');
-    expect(step.kind).toBe('grpo');
+    // The training loop's steps in order: the cold start, the base, then GRPO iterations.
+    expect((await trainer.step('a')).kind).toBe('sft');
+    expect((await trainer.snapshot('a')).reference).toBeNull();
+    expect((await trainer.step('a')).kind).toBe('base');
+    expect((await trainer.step('a')).kind).toBe('grpo');
     const snap = await trainer.snapshot('a');
     expect(snap.progress).toEqual({ sftStepsDone: 1, grpoIterationsDone: 1 });
     expect(snap.reference).not.toBeNull();
@@ -141,7 +147,7 @@ describe('TrainerService (Node, wasm, in-process sandbox)', () => {
     expect(new Float32Array(again.policy.weights)).toEqual(new Float32Array(snap.policy.weights));
     expect(new Float32Array(again.reference!.weights)).toEqual(new Float32Array(snap.reference!.weights));
     await expect(trainer.importCheckpoint('c', { manifest: { format: 'nope' } as never, weights: new ArrayBuffer(8) }, config)).rejects.toThrow(/checkpoint: not an asp-checkpoint manifest/);
-    await expect(trainer.grpoStep('c')).rejects.toThrow("trainer: no run 'c'");
+    await expect(trainer.step('c')).rejects.toThrow("trainer: no run 'c'");
     trainer.dispose('a');
     trainer.dispose('b');
   }, 120_000);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scorePolicy } from '../../src/core/score';
 import { execute, oracle } from '../../src/core/policies';
 import { getPreset } from '../../src/core/reward';
-import { chartDefs, ema, rollingMatrices } from '../../src/app/series';
+import { chartDefs, chartValues, ema, provisionalPoint, rollingMatrices } from '../../src/app/series';
 import { CLASS_COLORS } from '../../src/app/palette';
 import type { IterationMetrics } from '../../src/ml/grpo';
 
@@ -47,5 +47,19 @@ describe('chart colours', () => {
       expect([...colours]).toEqual([CLASS_COLORS[c]]);
     }
     expect(defs.find((d) => d.id === 'safety')?.percent).toBe(true);
+  });
+});
+
+describe('the iteration in progress', () => {
+  it('is a point with the metrics of its ended rollouts and gaps where the update has not measured yet', async () => {
+    const partial = (await scorePolicy({ split: 'train', n: 12, seed: 4, policy: oracle('paper'), preset: getPreset('paper') })).metrics;
+    const done: IterationMetrics = { ...partial, ...extra, iteration: 1 };
+    const points = [done, provisionalPoint(2, partial)];
+    const series = chartDefs(points).flatMap((c) => c.series);
+    const of = (key: string): (number | null)[] => chartValues(points, series.find((s) => s.key === key)!.get);
+    expect(of('reward.total')).toEqual([partial.reward.total, partial.reward.total]);
+    expect(of('taskDone')).toEqual([partial.taskSuccessRate! * 100, partial.taskSuccessRate! * 100]);
+    expect(of('kl')).toEqual([0.01, null]);
+    expect(of('entropy')).toEqual([2, null]);
   });
 });
