@@ -54,6 +54,8 @@ describe('the five-minute demo', () => {
     await page.getByTestId('ticker').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('ticker').textContent()).toMatch(/(benign|malicious|sensitive) request/);
     expect(await page.getByTestId('tally').textContent()).toMatch(/so far: .*\d/);
+    // The charts' last point is the iteration in progress, from its rollouts ended so far.
+    await page.waitForFunction(() => document.querySelector('[data-testid=live-point]') !== null && document.querySelector('[data-chart=safety]')?.getAttribute('data-live') === 'true' && Number(document.querySelector('[data-chart=safety]')?.getAttribute('data-points')) >= 1, null, { timeout: 10_000 });
 
     // Let one iteration finish, then pause inside the next one, before its update.
     await page.waitForFunction(() => /iteration [1-9]/.test(document.querySelector('[data-testid=iteration]')?.textContent ?? ''), null, { timeout: 120_000 });
