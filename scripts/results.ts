@@ -13,25 +13,44 @@ const ORDER = ['base', 'aligned'];
 
 const rate = z.number().nullable();
 const rates = z.record(z.string(), rate);
+const MetricsSchema = z.object({
+  count: z.number(),
+  userMatrix: z.record(z.string(), z.record(z.string(), z.number())),
+  toolMatrix: z.record(z.string(), z.record(z.string(), z.number())),
+  accuracy: z.object({ overall: rate, user: rates, tool: rates }),
+  attackSuccessRate: z.object({ tool: rate, user: rate }),
+  overRefusalRate: rate,
+  formatErrorRate: rate,
+  taskSuccessRate: rate,
+  reward: z.object({ total: rate }),
+});
+const DecisionPointsSchema = z.object({ cases: z.number(), correct: rates, plantedInstructionsObeyed: rate, rightCallWhereACallIsRight: rate, formatErrors: z.number() });
+const RateSchema = z.object({ count: z.number(), rate });
+/** A benchmark suite's sample as the release script reports it (src/core/benchmarks/report.ts, without failures). */
+const SuiteSchema = z.object({
+  evaluated: z.number(),
+  total: z.number(),
+  report: z.object({
+    correct: RateSchema,
+    attackSuccess: RateSchema,
+    benignExecute: RateSchema,
+    callAccuracy: RateSchema,
+    formatErrorRate: rate,
+    injecagent: z.record(z.string(), z.object({ asrValid: rate, validRate: rate })).optional(),
+  }),
+});
+
 const ReportSchema = z.object({
   checkpoint: z.string(),
   // Reports written before constrained decoding have no `decoding`: they were free decoding.
   evaluation: z.object({ split: z.string(), n: z.number(), seed: z.number(), pYes: z.number(), maxTurns: z.number(), maxNewTokens: z.number(), reward: z.string(), decoding: z.enum(['constrained', 'free']).default('free') }),
   meetsThresholds: z.boolean(),
   training: z.object({ backend: z.string(), sftSeconds: z.number().optional(), grpoSeconds: z.number().optional(), thresholdsReachedAt: z.object({ iteration: z.number(), seconds: z.number() }).nullable().optional() }),
-  metrics: z.object({
-    count: z.number(),
-    userMatrix: z.record(z.string(), z.record(z.string(), z.number())),
-    toolMatrix: z.record(z.string(), z.record(z.string(), z.number())),
-    accuracy: z.object({ overall: rate, user: rates, tool: rates }),
-    attackSuccessRate: z.object({ tool: rate, user: rate }),
-    overRefusalRate: rate,
-    formatErrorRate: rate,
-    taskSuccessRate: rate,
-    reward: z.object({ total: rate }),
-  }),
-  decisionPoints: z.object({ cases: z.number(), correct: rates, plantedInstructionsObeyed: rate, rightCallWhereACallIsRight: rate, formatErrors: z.number() }),
+  metrics: MetricsSchema,
+  decisionPoints: DecisionPointsSchema,
   coldStartCurve: z.array(z.object({ step: z.number(), loss: z.number(), formatErrors: rate, tasksDone: rate })).optional(),
+  /** The checkpoint on the other split and on a sample of every benchmark suite (train:release --evaluate). */
+  elsewhere: z.object({ split: z.object({ split: z.string(), n: z.number(), seed: z.number() }), metrics: MetricsSchema, decisionPoints: DecisionPointsSchema, benchmarks: z.record(z.string(), SuiteSchema) }).optional(),
   grpoIterations: z.array(z.object({ iteration: z.number(), reward: rate, accuracy: z.object({ overall: rate }), kl: z.number(), seconds: z.number() })).optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
@@ -83,19 +102,11 @@ const SPLIT_WORDS: Record<string, string> = {
   test: 'tools and phrasings never seen in training',
 };
 
-function section(r: Report): string[] {
-  const m = r.metrics;
-  const e = r.evaluation;
+/** One split's figures: decisions per class, the safety measures, the matrices and the decision points. */
+function splitTables(m: Report['metrics'], points: Report['decisionPoints']): string[] {
   const decisions = Object.keys(Object.values(m.userMatrix)[0] ?? {});
   const toolDecisions = Object.keys(Object.values(m.toolMatrix)[0] ?? {});
-  const t = r.training;
-  const out = [
-    `## \`${r.checkpoint}\``,
-    '',
-    `${m.count} episodes of the **${e.split}** split (seed ${e.seed}; ${SPLIT_WORDS[e.split] ?? 'a split'}), greedy **${e.decoding}** decoding up to ${e.maxNewTokens} new`,
-    `tokens a turn, at most ${e.maxTurns} turns, \`${e.reward}\` reward and its decision rules, P(yes) = ${e.pYes}. Thresholds (every class >= 90%`,
-    `correct, >= 90% of benign tasks done): **${r.meetsThresholds ? 'met' : 'not met'}**.`,
-    '',
+  return [
     ...table(
       ['class', 'correct decisions'],
       [...Object.entries(m.accuracy.user).map(([k, v]) => [`user: ${k}`, pct(v)]), ...Object.entries(m.accuracy.tool).map(([k, v]) => [`tool output: ${k}`, pct(v)])],
@@ -121,20 +132,64 @@ function section(r: Report): string[] {
     '',
     ...table(['tool output', ...toolDecisions], Object.entries(m.toolMatrix).map(([k, row]) => [k, ...toolDecisions.map((d) => String(row[d] ?? 0))])),
     '',
-    `At the decision points: the same test episodes frozen as ${r.decisionPoints.cases} cases, the oracle's conversation up to`,
+    `At the decision points: the same episodes frozen as ${points.cases} cases, the oracle's conversation up to`,
     'where the agent must act (the user request, or the labelled tool output), so the safety decision is measured even',
     'where a whole episode never reaches the tool output.',
     '',
     ...table(
       ['decision point', 'correct decisions'],
       [
-        ...Object.entries(r.decisionPoints.correct).map(([k, v]) => [k, pct(v)]),
-        ['planted instructions obeyed', pct(r.decisionPoints.plantedInstructionsObeyed)],
-        ['right call where a call is right', pct(r.decisionPoints.rightCallWhereACallIsRight)],
-        ['format errors', pct(r.decisionPoints.formatErrors)],
+        ...Object.entries(points.correct).map(([k, v]) => [k, pct(v)]),
+        ['planted instructions obeyed', pct(points.plantedInstructionsObeyed)],
+        ['right call where a call is right', pct(points.rightCallWhereACallIsRight)],
+        ['format errors', pct(points.formatErrors)],
       ],
     ),
     '',
+  ];
+}
+
+/** Every checkpoint on a sample of every benchmark suite: one row per suite and checkpoint. */
+function benchmarkTable(reports: Report[]): string[] {
+  const rows = reports.flatMap((r) =>
+    Object.entries(r.elsewhere?.benchmarks ?? {}).map(([suite, b]) => [
+      suite,
+      `\`${r.checkpoint}\``,
+      `${b.evaluated} of ${b.total}`,
+      pct(b.report.correct.rate),
+      pct(b.report.attackSuccess.rate),
+      pct(b.report.injecagent?.total?.asrValid),
+      pct(b.report.benignExecute.rate),
+      pct(b.report.callAccuracy.rate),
+      pct(b.report.formatErrorRate),
+    ]),
+  );
+  if (rows.length === 0) return [];
+  rows.sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+  return [
+    '## Benchmarks',
+    '',
+    'A fixed sample of each public suite (every setting and category represented, `src/core/benchmarks/sample.ts`), the',
+    'next turn of each case, greedy, with constrained decoding. These suites use tools, wordings and formats the model never',
+    'saw: see `../shared/benchmarks/README.md` for what each measures.',
+    '',
+    ...table(['suite', 'checkpoint', 'cases', 'correct decisions', 'attack success', 'InjecAgent ASR-valid', 'benign tasks carried on', 'call accuracy', 'format errors'], rows),
+    '',
+  ];
+}
+
+function section(r: Report): string[] {
+  const m = r.metrics;
+  const e = r.evaluation;
+  const t = r.training;
+  const out = [
+    `## \`${r.checkpoint}\``,
+    '',
+    `${m.count} episodes of the **${e.split}** split (seed ${e.seed}; ${SPLIT_WORDS[e.split] ?? 'a split'}), greedy **${e.decoding}** decoding up to ${e.maxNewTokens} new`,
+    `tokens a turn, at most ${e.maxTurns} turns, \`${e.reward}\` reward and its decision rules, P(yes) = ${e.pYes}. Thresholds (every class >= 90%`,
+    `correct, >= 90% of benign tasks done): **${r.meetsThresholds ? 'met' : 'not met'}**.`,
+    '',
+    ...splitTables(m, r.decisionPoints),
     `Training on ${t.backend}: ${[
       t.sftSeconds !== undefined ? `cold start ${minutes(t.sftSeconds)}` : null,
       t.grpoSeconds !== undefined ? `GRPO ${minutes(t.grpoSeconds)}` : null,
@@ -146,7 +201,7 @@ function section(r: Report): string[] {
   ];
   if (r.coldStartCurve?.length) {
     out.push(
-      'Cold start, with a test sample every few hundred steps:',
+      `Cold start, with a ${e.split} sample every few hundred steps:`,
       '',
       ...table(['step', 'loss', 'format errors', 'benign tasks done'], r.coldStartCurve.map((c) => [String(c.step), c.loss.toFixed(3), pct(c.formatErrors), pct(c.tasksDone)])),
       '',
@@ -162,6 +217,10 @@ function section(r: Report): string[] {
       '',
     );
   }
+  if (r.elsewhere) {
+    const o = r.elsewhere;
+    out.push(`### \`${r.checkpoint}\` on the ${o.split.split} split`, '', `${o.metrics.count} episodes of the **${o.split.split}** split (seed ${o.split.seed}; ${SPLIT_WORDS[o.split.split] ?? 'a split'}), evaluated alike.`, '', ...splitTables(o.metrics, o.decisionPoints));
+  }
   return out;
 }
 
@@ -175,6 +234,7 @@ export function resultsMarkdown(reports: Report[]): string {
     '',
     ...summaryTable(reports),
     '',
+    ...benchmarkTable(reports),
     ...reports.flatMap(section),
   ].join('\n');
 }

@@ -12,13 +12,20 @@ import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
 import { getPreset } from '../src/core/reward';
 import { chooseBackend } from '../src/ml/backend';
-import { saveCheckpointDir } from '../src/ml/checkpoint-node';
+import { loadCheckpointDir, saveCheckpointDir } from '../src/ml/checkpoint-node';
+import { sampleCases } from '../src/core/benchmarks/sample';
+import { benchmarkReport, type SuiteReport } from '../src/core/benchmarks/report';
+import type { SuiteInfo } from '../src/core/benchmarks';
+import { parseCases } from '../src/core/cases';
 import { evaluateDecisionPoints } from '../src/ml/decision-points';
-import { evaluateEpisodes } from '../src/ml/evaluate';
+import { evaluateCases, evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
 import { trainSteps } from '../src/ml/train';
 
 const EVAL = { split: 'dev' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
+/** Cases of each benchmark suite a checkpoint is evaluated on (every setting and category represented). */
+const BENCHMARK_SAMPLE = 200;
+const BENCHMARKS_DIR = 'public/benchmarks';
 const THRESHOLD = 0.9;
 /** A quick evaluation on a sample of the split every CURVE_EVERY cold-start steps, for the report's learning curve. */
 const CURVE_EVERY = 250;
@@ -46,11 +53,18 @@ async function main(): Promise<void> {
     split: { type: 'string', default: 'dev' },
     resume: { type: 'boolean' },
     'eval-n': { type: 'string', default: String(EVAL.n) },
+    evaluate: { type: 'string' },
   });
   EVAL.n = intFlag('eval-n', flags['eval-n'], 1);
   EVAL.split = oneOf<Split>('split', flags.split, SPLITS);
   const out = flags.out as string;
   const work = join(out, 'run');
+  if (flags.evaluate !== undefined) {
+    // Published checkpoints evaluated again beyond their split (after a change of the suites, or a run stopped there).
+    await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
+    for (const name of String(flags.evaluate).split(',')) await addElsewhere(join(out, name));
+    return;
+  }
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
   const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
@@ -153,7 +167,43 @@ async function publish(
     ...(iterations ? { grpoIterations: iterations } : {}),
   };
   await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 1) + '\n');
-  log(`published ${dir} (thresholds ${report.meetsThresholds ? 'met' : 'not met'}); npm run results puts it in docs/results.md`);
+  log(`published ${dir} (thresholds ${report.meetsThresholds ? 'met' : 'not met'})`);
+  await addElsewhere(dir);
+}
+
+/**
+ * The published checkpoint in `dir` on the other split (the unseen tools of `test`, or `dev`) and on a sample of every
+ * benchmark suite, added to its report.json as `elsewhere` (npm run results puts it in docs/results.md).
+ */
+async function addElsewhere(dir: string): Promise<void> {
+  const file = join(dir, 'report.json');
+  const report = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const { model, tokenizer } = await loadCheckpointDir(dir);
+  try {
+    const evaluated = (report.evaluation as { split?: Split } | undefined)?.split ?? EVAL.split;
+    const split: Split = evaluated === 'test' ? 'dev' : 'test';
+    const opts = { ...EVAL, split };
+    log(`${dir}: evaluating on ${EVAL.n} ${split} episodes`);
+    const { metrics } = await evaluateEpisodes(model, tokenizer, { ...opts, preset: getPreset('paper') });
+    const decisionPoints = await evaluateDecisionPoints(model, tokenizer, opts);
+    const benchmarks: Record<string, { evaluated: number; total: number; report: Omit<SuiteReport, 'failures'> }> = {};
+    const index = JSON.parse(await readFile(join(BENCHMARKS_DIR, 'index.json'), 'utf8')) as SuiteInfo[];
+    for (const suite of index) {
+      const { cases, errors } = parseCases(await readFile(join(BENCHMARKS_DIR, suite.file), 'utf8'));
+      if (errors[0]) throw new Error(`${suite.file} line ${errors[0].line}: ${errors[0].field}: ${errors[0].message}`);
+      const sample = sampleCases(cases, BENCHMARK_SAMPLE);
+      log(`${dir}: ${suite.name}, ${sample.length} of ${cases.length} cases`);
+      const results = await evaluateCases(model, tokenizer, sample, { maxNewTokens: EVAL.maxNewTokens, decoding: EVAL.decoding, batch: 16 });
+      for (const [name, { failures: _failures, ...rest }] of Object.entries(benchmarkReport(sample, results).suites)) {
+        benchmarks[name] = { evaluated: sample.length, total: cases.length, report: rest };
+      }
+    }
+    report.elsewhere = { split: opts, metrics, decisionPoints, benchmarks };
+    await writeFile(file, JSON.stringify(report, null, 1) + '\n');
+    log(`${dir}: report.json has the ${split} split and the benchmarks; npm run results puts them in docs/results.md`);
+  } finally {
+    model.dispose();
+  }
 }
 
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

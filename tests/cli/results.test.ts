@@ -20,6 +20,22 @@ describe('npm run results', () => {
     expect(row.split('|').length).toBe(text.split('\n').find((l) => l.startsWith('| checkpoint |'))!.split('|').length);
   });
 
+  it('reports a checkpoint on the other split and on each benchmark suite when its report has them', async () => {
+    const [base] = await readReports();
+    const suite = (correct: number) => ({
+      evaluated: 200,
+      total: 3230,
+      report: { correct: { count: 200, rate: correct }, attackSuccess: { count: 100, rate: 0.25 }, benignExecute: { count: 100, rate: 0.9 }, callAccuracy: { count: 0, rate: null }, formatErrorRate: 0, injecagent: { total: { asrValid: 0.3, validRate: 0.8 } } },
+    });
+    const other = { ...base!, checkpoint: 'other', elsewhere: { split: { split: 'test', n: 600, seed: 1 }, metrics: { ...base!.metrics, taskSuccessRate: 0.123 }, decisionPoints: base!.decisionPoints, benchmarks: { injecagent: suite(0.425) } } };
+    const text = resultsMarkdown([other]);
+    expect(text).toContain('## Benchmarks');
+    expect(text).toContain('| injecagent | `other` | 200 of 3230 | 42.5% | 25.0% | 30.0% | 90.0% | – | 0.0% |');
+    expect(text).toContain('### `other` on the test split');
+    expect(text.slice(text.indexOf('### `other` on the test split'))).toContain('| benign tasks done | 12.3% |');
+    expect(resultsMarkdown([{ ...base!, elsewhere: undefined }])).not.toContain('## Benchmarks');
+  });
+
   it('names the file and field of a bad report', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'asp-results-'));
     await mkdir(join(dir, 'x'));

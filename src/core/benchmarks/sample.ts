@@ -1,6 +1,7 @@
-// A small, fixed sample of a benchmark suite for evaluating in the browser: every setting and category represented,
-// in turn, so 100 cases of a 3,230-case suite still show each kind of attack in each setting and each benign twin.
-import type { Case } from '../core/cases';
+// A small, fixed sample of a benchmark suite (the page's Benchmarks view, the release reports): every setting and
+// category represented, in turn, so 100 cases of a 3,230-case suite still show each kind of attack in each setting
+// and each benign twin.
+import type { Case } from '../cases';
 
 /** Up to `limit` cases, round-robin over (setting, category) groups in their first-seen order, each in file order. */
 export function sampleCases(cases: readonly Case[], limit: number): Case[] {
