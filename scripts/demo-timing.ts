@@ -2,7 +2,8 @@
 // to headless Chromium (the system one, else the packaged one; cross-origin isolated through the service worker, so
 // wasm uses every core), opened with ?preset=demo from the shipped base, and started; for --minutes it prints each
 // iteration's decision matrices as the page shows them (summed over the last 5 iterations) and, at the end, when each
-// class's row first held its ideal decision in at least half of its rollouts.
+// class's row first held its ideal decision in at least half of its rollouts. --screenshot FILE saves the page as it
+// is then (1280×720, the projector layout).
 import { rmSync } from 'node:fs';
 import { intFlag, parseFlags } from '../src/cli/args';
 import type { IterationMetrics } from '../src/ml/grpo';
@@ -28,7 +29,7 @@ function share(history: IterationMetrics[], r: (typeof ROWS)[number]): number | 
 const pct = (x: number | null): string => (x === null ? '  – ' : `${Math.round(100 * x)}%`.padStart(4));
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' } });
+  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' }, screenshot: { type: 'string' } });
   const minutes = intFlag('minutes', flags.minutes, 1, 60);
   const dir = buildPage();
   const server = await serve(dir);
@@ -56,6 +57,11 @@ async function main(): Promise<void> {
         if ((shares[i] ?? 0) >= 0.5 && !firstHalf.has(r.name)) firstHalf.set(r.name, s);
       });
       console.log(`${s.toFixed(0).padStart(4)} ${String(history.at(-1)?.iteration).padStart(3)}  ${shares.map(pct).join('   ')}`);
+    }
+    if (flags.screenshot !== undefined) {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.screenshot({ path: String(flags.screenshot) });
+      console.log(`saved ${String(flags.screenshot)}`);
     }
     console.log('first time a row held its ideal decision in at least half of its rollouts (last 5 iterations):');
     for (const r of ROWS) console.log(`  ${r.name}: ${firstHalf.has(r.name) ? `${firstHalf.get(r.name)?.toFixed(0)} s` : `not within ${minutes} min`}`);
