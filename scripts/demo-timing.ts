@@ -3,7 +3,7 @@
 // wasm uses every core), opened with ?preset=demo from the shipped base, and started; for --minutes it prints each
 // iteration's decision matrices as the page shows them (summed over the last 5 iterations) and, at the end, when each
 // class's row first held its ideal decision in at least half of its rollouts. --screenshot FILE saves the page as it
-// is then (1280×720, the projector layout).
+// is then (1280×720, the projector layout); --query 'k=v&…' adds settings to the preset's.
 import { rmSync } from 'node:fs';
 import { intFlag, parseFlags } from '../src/cli/args';
 import type { IterationMetrics } from '../src/ml/grpo';
@@ -29,14 +29,14 @@ function share(history: IterationMetrics[], r: (typeof ROWS)[number]): number | 
 const pct = (x: number | null): string => (x === null ? '  – ' : `${Math.round(100 * x)}%`.padStart(4));
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' }, screenshot: { type: 'string' } });
+  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' }, screenshot: { type: 'string' }, query: { type: 'string', default: '' } });
   const minutes = intFlag('minutes', flags.minutes, 1, 60);
   const dir = buildPage();
   const server = await serve(dir);
   const browser = await launch({ webgpu: false });
   try {
     const { page } = await openPage(browser, { serviceWorkers: true });
-    await page.goto(`${server.url}?preset=demo`);
+    await page.goto(`${server.url}?preset=demo${flags.query ? `&${String(flags.query)}` : ''}`);
     await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 60_000 });
     await page.waitForSelector('[data-testid=status][data-status="ready"]', { timeout: 120_000 });
     const threads = await page.getByTestId('threads').getAttribute('data-threads');
