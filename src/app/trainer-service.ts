@@ -22,7 +22,7 @@ import type { RolloutRecord } from './outcome';
 import { showcaseEpisodes } from './showcase';
 import { TrainingRun } from '../ml/run';
 import { trainStep, type TrainEvent } from '../ml/train';
-import { sampleCases } from './sample-cases';
+import { sampleCases } from '../core/benchmarks/sample';
 import type { PoolPortApi } from './sandbox-service';
 
 /** Everything needed to rebuild a run: its config, where it stands, the policy and (once GRPO began) the frozen base. */

@@ -8,7 +8,7 @@ import { claimedSuccessAgent } from '../../src/core/testbench';
 import { getPreset } from '../../src/core/reward';
 import { generateEpisodes } from '../../src/core/scenarios';
 import { highlight } from '../../src/app/outcome';
-import { sampleCases } from '../../src/app/sample-cases';
+import { sampleCases } from '../../src/core/benchmarks/sample';
 import type { Case } from '../../src/core/cases';
 import { SandboxService } from '../../src/app/sandbox-service';
 import { metricsToCsv } from '../../src/app/series';
