@@ -4,9 +4,10 @@
 // phrasings, wrappers and worlds; --split test: unseen tools) in report.json
 // (which `npm run results` turns into docs/results.md). The loop is src/ml/train.ts.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { intFlag, oneOf, parseFlags, UsageError } from '../src/cli/args';
 import { readConfig, readRunState, resumeRun } from '../src/cli/train';
+import { suitePaths } from '../src/cli/eval';
 import type { RunConfig } from '../src/core/config';
 import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
@@ -15,7 +16,6 @@ import { chooseBackend } from '../src/ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../src/ml/checkpoint-node';
 import { sampleCases } from '../src/core/benchmarks/sample';
 import { benchmarkReport, type SuiteReport } from '../src/core/benchmarks/report';
-import type { SuiteInfo } from '../src/core/benchmarks';
 import { parseCases } from '../src/core/cases';
 import { evaluateDecisionPoints } from '../src/ml/decision-points';
 import { evaluateCases, evaluateEpisodes } from '../src/ml/evaluate';
@@ -25,7 +25,6 @@ import { trainSteps } from '../src/ml/train';
 const EVAL = { split: 'dev' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
 /** Cases of each benchmark suite a checkpoint is evaluated on (every setting and category represented). */
 const BENCHMARK_SAMPLE = 200;
-const BENCHMARKS_DIR = 'public/benchmarks';
 const THRESHOLD = 0.9;
 /** A quick evaluation on a sample of the split every CURVE_EVERY cold-start steps, for the report's learning curve. */
 const CURVE_EVERY = 250;
@@ -59,14 +58,13 @@ async function main(): Promise<void> {
   EVAL.split = oneOf<Split>('split', flags.split, SPLITS);
   const out = flags.out as string;
   const work = join(out, 'run');
+  const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
+  log(`backend ${backend.backend}`);
   if (flags.evaluate !== undefined) {
     // Published checkpoints evaluated again beyond their split (after a change of the suites, or a run stopped there).
-    await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
     for (const name of String(flags.evaluate).split(',')) await addElsewhere(join(out, name));
     return;
   }
-  const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
-  log(`backend ${backend.backend}`);
   const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
   const config = run.config;
   if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
@@ -187,12 +185,11 @@ async function addElsewhere(dir: string): Promise<void> {
     const { metrics } = await evaluateEpisodes(model, tokenizer, { ...opts, preset: getPreset('paper') });
     const decisionPoints = await evaluateDecisionPoints(model, tokenizer, opts);
     const benchmarks: Record<string, { evaluated: number; total: number; report: Omit<SuiteReport, 'failures'> }> = {};
-    const index = JSON.parse(await readFile(join(BENCHMARKS_DIR, 'index.json'), 'utf8')) as SuiteInfo[];
-    for (const suite of index) {
-      const { cases, errors } = parseCases(await readFile(join(BENCHMARKS_DIR, suite.file), 'utf8'));
-      if (errors[0]) throw new Error(`${suite.file} line ${errors[0].line}: ${errors[0].field}: ${errors[0].message}`);
+    for (const path of await suitePaths('all')) {
+      const { cases, errors } = parseCases(await readFile(path, 'utf8'));
+      if (errors[0]) throw new Error(`${path} line ${errors[0].line}: ${errors[0].field}: ${errors[0].message}`);
       const sample = sampleCases(cases, BENCHMARK_SAMPLE);
-      log(`${dir}: ${suite.name}, ${sample.length} of ${cases.length} cases`);
+      log(`${dir}: ${basename(path)}, ${sample.length} of ${cases.length} cases`);
       const results = await evaluateCases(model, tokenizer, sample, { maxNewTokens: EVAL.maxNewTokens, decoding: EVAL.decoding, batch: 16 });
       for (const [name, { failures: _failures, ...rest }] of Object.entries(benchmarkReport(sample, results).suites)) {
         benchmarks[name] = { evaluated: sample.length, total: cases.length, report: rest };

@@ -8,7 +8,7 @@ import { getRewardForConfig } from '../core/reward';
 import { SandboxPool, type RolloutRequest, type RolloutResults, type StepReply } from '../core/sandbox/pool';
 import { runTestBench, type BenchOptions, type BenchRow } from '../core/testbench';
 import type { ChatMessage, RewardPreset, RewardResult } from '../core/types';
-import { aggregateMetrics, classifyOutcome, OUTCOMES, rewardNote, type EpisodeRecord, type Metrics, type Outcome } from '../core/metrics';
+import { aggregateMetrics, classifyOutcome, rewardNote, type EpisodeRecord, type Metrics, type Outcome } from '../core/metrics';
 import { KEPT_ITERATIONS, liveRollout, type LiveRollout, type RolloutRecord } from './outcome';
 
 /** Which reward a run uses, as its config names it: a preset, or custom source (not a declarative RewardSpec). */
@@ -119,17 +119,16 @@ export class SandboxService {
     const ended = state.pool.peek(index);
     if (!ended || !state.request) return null;
     const { policy } = state.preset;
-    const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     const records: EpisodeRecord[] = [];
     for (let i = 0; i < state.request.episodes.length * state.request.groupSize; i++) {
       const other = state.pool.peek(i);
       if (!other) continue;
-      tally[classifyOutcome(other.trace, other.episode, policy)]++;
       let reward = state.liveRewards.get(i);
       if (!reward) state.liveRewards.set(i, (reward = state.preset.fn(other)));
       records.push({ ...other, reward });
     }
-    return { latest: liveRollout(index, ended.episode, ended.trace, policy), tally, partial: aggregateMetrics(records, policy, state.preset.max) };
+    const partial = aggregateMetrics(records, policy, state.preset.max);
+    return { latest: liveRollout(index, ended.episode, ended.trace, policy), tally: partial.outcomes, partial };
   }
 
   /** Keeps the rollouts' numbering in step with the trainer's (a restored run, a new start); forgets older batches. */

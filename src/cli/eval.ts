@@ -35,7 +35,7 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /** The suites' case files, named in public/benchmarks/index.json; 'all' is every suite. */
-async function suitePaths(names: string): Promise<string[]> {
+export async function suitePaths(names: string): Promise<string[]> {
   const index = JSON.parse(await readText(join(BENCHMARKS_DIR, 'index.json'), 'benchmark index')) as SuiteInfo[];
   const wanted = names === 'all' ? index.map((s) => s.name) : names.split(',');
   return wanted.map((name) => {

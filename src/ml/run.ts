@@ -61,7 +61,6 @@ export function trainEpisodes(config: RunConfig): EpisodeSource {
     });
 }
 
-
 export class TrainingRun {
   private sftOptimizer: tf.Optimizer | null = null;
   private grpo: GrpoTrainer | null = null;

@@ -22,6 +22,7 @@ export async function trainStep(run: TrainingRun, hooks: GrpoHooks = {}): Promis
 /** The whole recipe: every step up to the config's GRPO iterations. */
 export async function* trainSteps(run: TrainingRun): AsyncGenerator<TrainEvent, void, void> {
   const { sft, grpo } = run.config;
+  // Before GRPO: cold-start steps, then the base step only if GRPO iterations follow; in GRPO: up to its iterations.
   while (run.reference === null ? run.sftStepsDone < sft.steps || grpo.iterations > 0 : run.grpoIterationsDone < grpo.iterations) {
     yield await trainStep(run);
   }
