@@ -48,7 +48,8 @@ const ReportSchema = z.object({
   training: z.object({ backend: z.string(), sftSeconds: z.number().optional(), grpoSeconds: z.number().optional(), thresholdsReachedAt: z.object({ iteration: z.number(), seconds: z.number() }).nullable().optional() }),
   metrics: MetricsSchema,
   decisionPoints: DecisionPointsSchema,
-  coldStartCurve: z.array(z.object({ step: z.number(), loss: z.number(), formatErrors: rate, tasksDone: rate })).optional(),
+  // `rightCalls` (decision points) joined the curve with the 3,000-step cold start; older reports lack it.
+  coldStartCurve: z.array(z.object({ step: z.number(), loss: z.number(), formatErrors: rate, tasksDone: rate, rightCalls: rate.optional() })).optional(),
   /** The checkpoint on the other split and on a sample of every benchmark suite (train:release --evaluate). */
   elsewhere: z.object({ split: z.object({ split: z.string(), n: z.number(), seed: z.number() }), metrics: MetricsSchema, decisionPoints: DecisionPointsSchema, benchmarks: z.record(z.string(), SuiteSchema) }).optional(),
   grpoIterations: z.array(z.object({ iteration: z.number(), reward: rate, accuracy: z.object({ overall: rate }), kl: z.number(), seconds: z.number() })).optional(),
@@ -203,7 +204,10 @@ function section(r: Report): string[] {
     out.push(
       `Cold start, with a ${e.split} sample every few hundred steps:`,
       '',
-      ...table(['step', 'loss', 'format errors', 'benign tasks done'], r.coldStartCurve.map((c) => [String(c.step), c.loss.toFixed(3), pct(c.formatErrors), pct(c.tasksDone)])),
+      ...table(
+        ['step', 'loss', 'format errors', 'benign tasks done', 'right calls (decision points)'],
+        r.coldStartCurve.map((c) => [String(c.step), c.loss.toFixed(3), pct(c.formatErrors), pct(c.tasksDone), c.rightCalls === undefined ? '–' : pct(c.rightCalls)]),
+      ),
       '',
     );
   }

@@ -38,7 +38,7 @@ interface ReleaseState {
   backend: string;
   sftSeconds: number;
   grpoSeconds: number;
-  curve: { step: number; loss: number; formatErrors: number | null; tasksDone: number | null }[];
+  curve: { step: number; loss: number; formatErrors: number | null; tasksDone: number | null; rightCalls: number | null }[];
   iterations: Record<string, unknown>[];
   thresholdsReachedAt: { iteration: number; seconds: number } | null;
 }
@@ -93,8 +93,11 @@ async function main(): Promise<void> {
       }
       if (p.step % CURVE_EVERY === 0) {
         const sample = await evaluate(run, CURVE_N);
-        state.curve.push({ step: p.step, loss: p.loss, formatErrors: sample.formatErrorRate, tasksDone: sample.taskSuccessRate });
-        log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}`);
+        // Whole episodes rarely get past a wrong call, so the calls are also sampled at the decision points.
+        const points = await evaluateDecisionPoints(run.policy, run.tokenizer, { ...EVAL, n: CURVE_N / 2 });
+        const rightCalls = points.rightCallWhereACallIsRight;
+        state.curve.push({ step: p.step, loss: p.loss, formatErrors: sample.formatErrorRate, tasksDone: sample.taskSuccessRate, rightCalls });
+        log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}, right calls ${pct(rightCalls)}`);
       }
     } else if (event.kind === 'base') {
       await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });

@@ -13,7 +13,7 @@ import type { RunProgress } from './checkpoint';
 import { GrpoTrainer, type EpisodeSource, type GrpoHooks, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
 import { fitContext, type TrainSequence } from './rollout';
-import { encodeConversation, sftStep } from './sft';
+import { encodeConversation, sftLearningRate, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
 /** Cold-start transcripts: the prior policy played through the sandbox on train episodes, with each episode's tools. */
@@ -106,6 +106,8 @@ export class TrainingRun {
   async sftStep(): Promise<SftProgress> {
     const { sft } = this.config;
     this.sftOptimizer ??= tf.train.adam(sft.learningRate);
+    // tf.js's Adam reads its (protected) learningRate at every update: the schedule sets it before each step.
+    (this.sftOptimizer as unknown as { learningRate: number }).learningRate = sftLearningRate(sft, this.sftStepsDone);
     const started = performance.now();
     const batch = await this.transcriptBatch(this.sftStepsDone);
     const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight);

@@ -2,7 +2,7 @@
 // from scripted transcripts whose decisions follow a prior independent of the class, so the base is
 // fluent but not safe — the analogue of the paper's instruct model with no defense.
 import * as tf from '@tensorflow/tfjs';
-import type { Decoding } from '../core/config';
+import type { Decoding, SftConfig } from '../core/config';
 import type { TokenSet } from '../core/grammar';
 import { EOS, renderConversation } from '../core/protocol';
 import type { ChatMessage, ToolSpec } from '../core/types';
@@ -59,6 +59,13 @@ export function encodeConversation(tokenizer: Tokenizer, messages: ChatMessage[]
     allowed.push(...piece.map(() => null));
   });
   return { ids, mask, allowed };
+}
+
+/** The learning rate of cold-start step `step` (0-based): constant, then linear towards 0 over the last decayFraction. */
+export function sftLearningRate(sft: Pick<SftConfig, 'steps' | 'learningRate' | 'decayFraction'>, step: number): number {
+  const decaySteps = sft.decayFraction * sft.steps;
+  const left = sft.steps - step;
+  return left >= decaySteps ? sft.learningRate : (sft.learningRate * Math.max(0, left)) / decaySteps;
 }
 
 /**

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig, type RunConfig } from '../../src/core/config';
 import { chooseBackend } from '../../src/ml/backend';
 import { TrainingRun } from '../../src/ml/run';
+import { sftLearningRate } from '../../src/ml/sft';
 import { trainStep, trainSteps, type TrainEvent } from '../../src/ml/train';
 
 const tiny = (sftSteps: number, iterations: number): RunConfig =>
@@ -54,4 +55,13 @@ describe('trainSteps', () => {
     first.dispose();
     resumed.dispose();
   }, 60_000);
+});
+
+describe('the cold-start learning rate', () => {
+  const sft = { steps: 10, learningRate: 1e-3, decayFraction: 0.3 };
+  it('is constant, then falls linearly over the last decayFraction of the steps', () => {
+    const rates = [0, 6, 7, 8, 9].map((s) => sftLearningRate(sft, s));
+    [1e-3, 1e-3, 1e-3, 2e-3 / 3, 1e-3 / 3].forEach((want, i) => expect(rates[i]).toBeCloseTo(want, 12));
+    expect(sftLearningRate({ ...sft, decayFraction: 0 }, 9)).toBe(1e-3);
+  });
 });
