@@ -6,7 +6,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { intFlag, oneOf, parseFlags, UsageError } from '../src/cli/args';
-import { readConfig, readRunState, resumeRun } from '../src/cli/train';
+import { defaultThreads } from '../src/cli/replicas';
+import { readConfig, readRunState, resumeRun, useThreads } from '../src/cli/train';
 import { suitePaths } from '../src/cli/eval';
 import type { RunConfig } from '../src/core/config';
 import { SPLITS, type Split } from '../src/core/types';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     split: { type: 'string', default: 'dev' },
     resume: { type: 'boolean' },
     'eval-n': { type: 'string', default: String(EVAL.n) },
+    threads: { type: 'string', default: String(defaultThreads()) },
     evaluate: { type: 'string' },
   });
   EVAL.n = intFlag('eval-n', flags['eval-n'], 1);
@@ -66,12 +68,16 @@ async function main(): Promise<void> {
     return;
   }
   const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
+  const pool = await useThreads(run, intFlag('threads', flags.threads, 1, 256), backend.backend);
   const config = run.config;
   if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
   const state: ReleaseState = flags.resume
     ? (JSON.parse(await readFile(join(work, 'release-state.json'), 'utf8')) as ReleaseState)
     : { backend: backend.backend, sftSeconds: 0, grpoSeconds: 0, curve: [], iterations: [], thresholdsReachedAt: null };
-  log(`model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}; ${flags.resume ? `resumed at ${JSON.stringify(run.progress)}` : 'fresh'}`);
+  log(
+    `model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}; ${flags.resume ? `resumed at ${JSON.stringify(run.progress)}` : 'fresh'}; ` +
+      `${pool ? pool.replicas.length + 1 : 1} thread(s)`,
+  );
 
   const saveWork = async (): Promise<void> => {
     await saveCheckpointDir(work, run.policy, run.tokenizer, { meta: { config, progress: run.progress } });
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
         log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}, right calls ${pct(rightCalls)}`);
       }
     } else if (event.kind === 'base') {
+      await pool?.close();
       await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });
     } else {
       const m = event.metrics;

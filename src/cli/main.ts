@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     run: scoreCommand,
     help: 'score --policy oracle|execute|refuse|random --reward paper|strict|shaped --split train|dev|test --n N --seed S [--p-yes P] [--max-turns T]',
   },
-  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--force] [--allow-reward-code] [--reward-timeout-ms MS] [--backend wasm|cpu]' },
+  train: { run: trainCommand, help: 'train --config FILE --out DIR | --resume DIR [--force] [--allow-reward-code] [--reward-timeout-ms MS] [--backend wasm|cpu] [--threads N]' },
   eval: {
     run: evalCommand,
     help:

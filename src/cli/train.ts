@@ -14,6 +14,7 @@ import type { RunProgress } from '../ml/checkpoint';
 import { TrainingRun } from '../ml/run';
 import { trainSteps, type TrainEvent } from '../ml/train';
 import { intFlag, oneOf, parseFlags, UsageError } from './args';
+import { defaultThreads, openReplicas, type ReplicaPool } from './replicas';
 import { progressBar } from './progress';
 import { DEFAULT_REWARD_LIMITS, IsolatedReward, IsolatedRewardSandbox, type RewardLimits } from './reward-isolate';
 
@@ -28,6 +29,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: { type: 'string' },
     resume: { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string', default: String(defaultThreads()) },
     force: { type: 'boolean', default: false },
     'allow-reward-code': { type: 'boolean', default: false },
     'reward-timeout-ms': { type: 'string', default: String(DEFAULT_REWARD_LIMITS.timeoutMs) },
@@ -39,6 +41,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...DEFAULT_REWARD_LIMITS,
     timeoutMs: intFlag('reward-timeout-ms', flags['reward-timeout-ms'], REWARD_TIMEOUT_MS.min, REWARD_TIMEOUT_MS.max),
   };
+  const threads = intFlag('threads', flags.threads, 1, 256);
   const force = flags.force === true;
   const dir = (flags.resume ?? flags.out) as string;
   if (flags.resume) await refuseShipped(dir, force);
@@ -59,9 +62,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const backend = await chooseBackend({ prefer });
   process.stderr.write(`backend: ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''}\n`);
   const reward = state.config.reward === 'custom' ? await IsolatedReward.open(state.config.customReward ?? '', limits) : null;
+  let pool: ReplicaPool | null = null;
   try {
     const sandbox = reward ? new IsolatedRewardSandbox(reward) : undefined;
     const run = state.progress ? await resumeRun(dir, state, sandbox) : await TrainingRun.create(state.config, sandbox);
+    pool = await useThreads(run, threads, backend.backend);
     const asked = state.config.model.vocabSize;
     if (!state.progress && run.tokenizer.vocabSize < asked) {
       process.stderr.write(`note: model.vocabSize ${asked} asked, but the tokenizer's corpus yields ${run.tokenizer.vocabSize} tokens: the model uses ${run.tokenizer.vocabSize}\n`);
@@ -69,7 +74,19 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await trainLoop(run, dir, reward);
   } finally {
     await reward?.close();
+    await pool?.close();
   }
+}
+
+/**
+ * Shares the run's cold-start steps with threads - 1 policy replicas in worker threads (the wasm backend is
+ * single-threaded in Node); nothing to share once the cold start is done, or on one thread.
+ */
+export async function useThreads(run: TrainingRun, threads: number, backend: BackendName): Promise<ReplicaPool | null> {
+  if (threads <= 1 || run.sftStepsDone >= run.config.sft.steps) return null;
+  const pool = await openReplicas(threads, run.policy.config, backend);
+  run.replicas = pool.replicas;
+  return pool;
 }
 
 /** A run config from a JSON file (the defaults without one); a missing or bad file is a UsageError naming it. */

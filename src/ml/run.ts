@@ -13,6 +13,7 @@ import type { RunProgress } from './checkpoint';
 import { GrpoTrainer, type EpisodeSource, type GrpoHooks, type IterationMetrics } from './grpo';
 import { TransformerLM } from './model';
 import { fitContext, type TrainSequence } from './rollout';
+import type { Replica } from './replicas';
 import { encodeConversation, sftLearningRate, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
@@ -65,6 +66,8 @@ export class TrainingRun {
   private sftOptimizer: tf.Optimizer | null = null;
   private grpo: GrpoTrainer | null = null;
   sftStepsDone: number;
+  /** Replicas of the policy in other threads that share each cold-start step (Node; see ./replicas.ts). */
+  replicas: readonly Replica[] = [];
 
   /**
    * `reference` is the frozen base of the KL term; a run resumed inside GRPO passes the saved base,
@@ -110,7 +113,7 @@ export class TrainingRun {
     (this.sftOptimizer as unknown as { learningRate: number }).learningRate = sftLearningRate(sft, this.sftStepsDone);
     const started = performance.now();
     const batch = await this.transcriptBatch(this.sftStepsDone);
-    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight);
+    const loss = await sftStep(this.policy, this.sftOptimizer, batch, sft.maxGradNorm, sft.contextWeight, this.replicas);
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
     return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };

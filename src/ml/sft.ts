@@ -11,6 +11,7 @@ import type { TransformerLM } from './model';
 import type { TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 import { addGrads, clipByGlobalNorm, padBatch, targetMask } from './grpo';
+import type { Replica } from './replicas';
 
 /** Transcripts a cold-start forward pass takes at once (see sftStep). */
 const SFT_CHUNK = 8;
@@ -68,11 +69,43 @@ export function sftLearningRate(sft: Pick<SftConfig, 'steps' | 'learningRate' | 
   return left >= decaySteps ? sft.learningRate : (sft.learningRate * Math.max(0, left)) / decaySteps;
 }
 
+/** The gradients of one chunk of a batch, in the order of model.variables, with the chunk's sum of chosen log-probs. */
+export interface ChunkGradients {
+  grads: tf.Tensor[];
+  chosenLogProb: number;
+}
+
 /**
- * One supervised step: cross-entropy weighted 1 on the policy's chosen tokens (renormalised over their allowed sets
- * under constrained decoding) and `contextWeight` on the rest (system, user, tool replies, forced tokens: plain
- * next-token prediction of text the model reads), normalised by the total weight; the returned loss is the chosen
- * tokens' mean cross-entropy.
+ * One chunk's share of a supervised step's loss: cross-entropy weighted 1 on the policy's chosen tokens (renormalised
+ * over their allowed sets under constrained decoding) and `contextWeight` on the rest (system, user, tool replies,
+ * forced tokens: plain next-token prediction of text the model reads), divided by the whole batch's weight `total`.
+ * The same function runs on the main thread and in the replicas (./replicas.ts), so a step's chunks add up alike.
+ */
+export async function chunkGradients(model: TransformerLM, chunk: TrainSequence[], total: number, contextWeight: number): Promise<ChunkGradients> {
+  const { ids, mask, bias } = padBatch(chunk, model.config.vocabSize);
+  // Every real token is a target (padding is not); the weights then pick how much each counts.
+  const [B, T] = ids.shape;
+  const realMask = new Int32Array(B * T);
+  chunk.forEach((s, b) => realMask.fill(1, b * T, b * T + s.ids.length));
+  const real = tf.tensor2d(realMask, [B, T], 'int32');
+  const reported: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const logp = model.sequenceLogProbs(ids, real, bias);
+    const assistant = targetMask(mask);
+    const weights = tf.add(assistant, tf.mul(tf.sub(targetMask(real), assistant), contextWeight));
+    // Reported, not differentiated: kept out of the closure's cleanup.
+    reported.push(tf.keep(tf.sum(tf.mul(logp, assistant))));
+    return tf.neg(tf.div(tf.sum(tf.mul(logp, weights)), total)) as tf.Scalar;
+  }, model.variables);
+  const chosenLogProb = (await (reported[0] as tf.Tensor).data())[0] as number;
+  tf.dispose([ids, mask, real, value, bias ?? [], ...reported]);
+  return { grads: model.variables.map((v) => grads[v.name] as tf.Tensor), chosenLogProb };
+}
+
+/**
+ * One supervised step (see chunkGradients) on chunks of SFT_CHUNK transcripts, gradients summed; with replicas, all
+ * but the main thread's share of the chunks are computed there at the same time. Returns the chosen tokens' mean
+ * cross-entropy.
  */
 export async function sftStep(
   model: TransformerLM,
@@ -80,41 +113,34 @@ export async function sftStep(
   batch: TrainSequence[],
   maxGradNorm: number,
   contextWeight = 0,
+  replicas: readonly Replica[] = [],
 ): Promise<number> {
   // The normalisers of the whole batch, counted here so each chunk's share of the loss is exact: targets are every
   // token after the first; the assistant's chosen ones weigh 1, the rest contextWeight.
   const chosen = batch.reduce((a, s) => a + s.mask.slice(1).reduce((x, y) => x + y, 0), 0);
   const targets = batch.reduce((a, s) => a + Math.max(0, s.ids.length - 1), 0);
   const total = Math.max(1, chosen + contextWeight * (targets - chosen));
-  let accumulated: Record<string, tf.Tensor> | null = null;
-  let chosenLogProb = 0;
-  // Chunks of SFT_CHUNK transcripts, gradients summed: the same step at a fraction of the peak memory ([B, T, V]
-  // logits and their mask, which at the release size outgrew wasm's 4 GB heap in one piece).
-  for (let i = 0; i < batch.length; i += SFT_CHUNK) {
-    const chunk = batch.slice(i, i + SFT_CHUNK);
-    const { ids, mask, bias } = padBatch(chunk, model.config.vocabSize);
-    // Every real token is a target (padding is not); the weights then pick how much each counts.
-    const [B, T] = ids.shape;
-    const realMask = new Int32Array(B * T);
-    chunk.forEach((s, b) => realMask.fill(1, b * T, b * T + s.ids.length));
-    const real = tf.tensor2d(realMask, [B, T], 'int32');
-    const reported: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const logp = model.sequenceLogProbs(ids, real, bias);
-      const assistant = targetMask(mask);
-      const weights = tf.add(assistant, tf.mul(tf.sub(targetMask(real), assistant), contextWeight));
-      // Reported, not differentiated: kept out of the closure's cleanup.
-      reported.push(tf.keep(tf.sum(tf.mul(logp, assistant))));
-      return tf.neg(tf.div(tf.sum(tf.mul(logp, weights)), total)) as tf.Scalar;
-    });
-    chosenLogProb += (await (reported[0] as tf.Tensor).data())[0] as number;
-    accumulated = addGrads(accumulated, grads);
-    tf.dispose([ids, mask, real, value, bias ?? [], ...reported]);
+  // Chunks: the same step at a fraction of the peak memory ([B, T, V] logits and their mask, which at the release
+  // size outgrew wasm's 4 GB heap in one piece), and the unit of work a replica takes.
+  const chunks: TrainSequence[][] = [];
+  for (let i = 0; i < batch.length; i += SFT_CHUNK) chunks.push(batch.slice(i, i + SFT_CHUNK));
+  // Chunk k goes to worker k mod (replicas + 1), worker 0 being this thread; the replicas' requests leave first.
+  const workers = replicas.length + 1;
+  const weights = replicas.length > 0 && chunks.length > 1 ? await model.getWeights() : null;
+  const remote = weights
+    ? chunks.flatMap((chunk, k) => (k % workers === 0 ? [] : [(replicas[(k % workers) - 1] as Replica).sftGradients(weights, chunk, total, contextWeight)]))
+    : [];
+  const parts: ChunkGradients[] = [];
+  for (const [k, chunk] of chunks.entries()) if (!weights || k % workers === 0) parts.push(await chunkGradients(model, chunk, total, contextWeight));
+  for (const r of await Promise.all(remote)) {
+    parts.push({ grads: r.grads.map((g, i) => tf.tensor(g, (model.variables[i] as tf.Variable).shape)), chosenLogProb: r.chosenLogProb });
   }
+  let accumulated: Record<string, tf.Tensor> | null = null;
+  for (const part of parts) accumulated = addGrads(accumulated, Object.fromEntries(model.variables.map((v, i) => [v.name, part.grads[i] as tf.Tensor])));
   if (accumulated) {
     const clipped = clipByGlobalNorm(accumulated, maxGradNorm);
     optimizer.applyGradients(clipped);
     tf.dispose([...Object.values(accumulated), ...Object.values(clipped)]);
   }
-  return -chosenLogProb / Math.max(1, chosen);
+  return -parts.reduce((a, p) => a + p.chosenLogProb, 0) / Math.max(1, chosen);
 }
