@@ -106,7 +106,6 @@ async function main(): Promise<void> {
         log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}, right calls ${pct(rightCalls)}`);
       }
     } else if (event.kind === 'base') {
-      await pool?.close();
       await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });
     } else {
       const m = event.metrics;
@@ -137,6 +136,7 @@ async function main(): Promise<void> {
     iterations: state.iterations,
   });
   await rm(work, { recursive: true, force: true });
+  await pool?.close();
   run.dispose();
 }
 

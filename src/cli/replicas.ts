@@ -1,4 +1,4 @@
-// Worker threads holding replicas of the policy (src/ml/replicas.ts), so a cold-start step uses every core in Node.
+// Worker threads holding replicas of the policy (src/ml/replicas.ts), so training uses every core in Node.
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter.js';
 import { availableParallelism } from 'node:os';
@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../ml/backend';
 import type { LmConfig } from '../ml/model';
 import type { Replica } from '../ml/replicas';
+import type { TokenizerJson } from '../ml/tokenizer';
 
 const WORKER = fileURLToPath(new URL('./replica-worker.ts', import.meta.url));
 
@@ -19,14 +20,14 @@ export interface ReplicaPool {
 export const defaultThreads = (): number => availableParallelism();
 
 /**
- * Starts threads - 1 replicas of a model of `config`'s shape on `backend` (the main thread's); each is ready when this
- * resolves.
+ * Starts threads - 1 replicas of a model of `config`'s shape and its tokenizer on `backend` (the main thread's); each
+ * is ready when this resolves.
  */
-export async function openReplicas(threads: number, config: LmConfig, backend: BackendName): Promise<ReplicaPool> {
+export async function openReplicas(threads: number, config: LmConfig, tokenizer: TokenizerJson, backend: BackendName): Promise<ReplicaPool> {
   const workers = await Promise.all(
     Array.from({ length: Math.max(0, threads - 1) }, async () => {
       // The worker is TypeScript, like the CLI: it registers tsx itself (a worker does not inherit `--import tsx`).
-      const worker = new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(WORKER)});`, { eval: true, workerData: { config, backend } });
+      const worker = new Worker(`import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(WORKER)});`, { eval: true, workerData: { config, tokenizer, backend } });
       await new Promise<void>((resolve, reject) => {
         const ready = (m: unknown): void => {
           if (m === 'ready') {

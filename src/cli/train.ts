@@ -79,12 +79,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
 }
 
 /**
- * Shares the run's cold-start steps with threads - 1 policy replicas in worker threads (the wasm backend is
- * single-threaded in Node); nothing to share once the cold start is done, or on one thread.
+ * Shares the run's cold-start steps and GRPO rollouts with threads - 1 policy replicas in worker threads (the wasm
+ * backend is single-threaded in Node); none on one thread, or when nothing is left to train.
  */
 export async function useThreads(run: TrainingRun, threads: number, backend: BackendName): Promise<ReplicaPool | null> {
-  if (threads <= 1 || run.sftStepsDone >= run.config.sft.steps) return null;
-  const pool = await openReplicas(threads, run.policy.config, backend);
+  if (threads <= 1 || (run.sftStepsDone >= run.config.sft.steps && run.grpoIterationsDone >= run.config.grpo.iterations)) return null;
+  const pool = await openReplicas(threads, run.policy.config, run.tokenizer.toJSON(), backend);
   run.replicas = pool.replicas;
   return pool;
 }

@@ -4,13 +4,15 @@
 // gradient clipping -> Adam. Under constrained decoding every log-probability here (old, new, base) is taken over the
 // allowed set each token was sampled from. Diagnostics are measured on each minibatch during the update (as CleanRL).
 import * as tf from '@tensorflow/tfjs';
-import type { Metrics } from '../core/metrics';
+import { aggregateMetrics, type Metrics } from '../core/metrics';
+import { getPreset } from '../core/reward';
 import type { RunConfig } from '../core/config';
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { Episode } from '../core/types';
 import type { TransformerLM } from './model';
 import { allowedBias, anyConstrained } from './constrained';
-import { collectRollouts, type RolloutOptions, type TrainSequence } from './rollout';
+import type { Replica, ReplicaRolloutOptions } from './replicas';
+import { collectRollouts, type Rollout, type RolloutOptions, type TrainSequence } from './rollout';
 import type { Tokenizer } from './tokenizer';
 
 export interface IterationMetrics extends Metrics {
@@ -56,6 +58,8 @@ export type GrpoHooks = Pick<RolloutOptions, 'onRollout' | 'signal'>;
 export class GrpoTrainer {
   readonly optimizer: tf.Optimizer;
   iteration = 0;
+  /** Replicas of the policy in other threads that play a share of each iteration's groups (Node; ./replicas.ts). */
+  replicas: readonly Replica[] = [];
 
   constructor(
     readonly policy: TransformerLM,
@@ -75,17 +79,20 @@ export class GrpoTrainer {
     const { seed, pYes, maxTurns } = this.config;
     const started = performance.now();
     const episodes = this.episodes(this.iteration);
-    const { rollouts, metrics } = await collectRollouts(this.policy, this.tokenizer, this.sandbox, episodes, {
-      groupSize: c.groupSize,
-      maxTurns,
-      pYes,
-      maxNewTokens: c.maxNewTokens,
-      temperature: c.temperature,
-      topK: c.topK,
-      seed: seed * 7919 + this.iteration,
-      decoding: this.config.decoding,
-      ...hooks,
-    });
+    const { rollouts, metrics } = await this.collect(
+      episodes,
+      {
+        groupSize: c.groupSize,
+        maxTurns,
+        pYes,
+        maxNewTokens: c.maxNewTokens,
+        temperature: c.temperature,
+        topK: c.topK,
+        seed: seed * 7919 + this.iteration,
+        decoding: this.config.decoding,
+      },
+      hooks,
+    );
     // A pause before the update drops the iteration whole: the weights are as before it, and it replays alike.
     hooks.signal?.throwIfAborted();
     const rolloutSeconds = (performance.now() - started) / 1000;
@@ -157,6 +164,30 @@ export class GrpoTrainer {
       seconds: (performance.now() - started) / 1000,
       backend: tf.getBackend(),
     };
+  }
+
+  /**
+   * The iteration's rollouts. With replicas (and a built-in reward they can score with), the groups are shared out:
+   * the first share is played here through the run's sandbox, with the live hooks, the others at the same time by the
+   * replicas with the current weights; each share samples from its own seed.
+   */
+  async collect(episodes: Episode[], opts: ReplicaRolloutOptions, hooks: GrpoHooks): Promise<{ rollouts: Rollout[]; metrics: Metrics }> {
+    const reward = this.config.reward === 'custom' ? null : this.config.reward;
+    const helpers = reward === null ? [] : this.replicas.slice(0, episodes.length - 1);
+    if (reward === null || helpers.length === 0) return collectRollouts(this.policy, this.tokenizer, this.sandbox, episodes, { ...opts, ...hooks });
+    const shares = Array.from({ length: helpers.length + 1 }, (_, k) => episodes.filter((_, i) => i % (helpers.length + 1) === k));
+    const weights = await this.policy.getWeights();
+    const remote = helpers.map((r, k) => r.rollouts(weights, shares[k + 1] as Episode[], { ...opts, seed: opts.seed + (k + 1) * 104_729 }, reward));
+    const local = await collectRollouts(this.policy, this.tokenizer, this.sandbox, shares[0] as Episode[], { ...opts, ...hooks });
+    let offset = 0;
+    const rollouts = [local.rollouts, ...(await Promise.all(remote))].flatMap((share, k) => {
+      const renumbered = share.map((r) => ({ ...r, group: r.group + offset }));
+      offset += (shares[k] as Episode[]).length;
+      return renumbered;
+    });
+    const preset = getPreset(reward);
+    const metrics = aggregateMetrics(rollouts.map((r) => ({ episode: r.episode, trace: r.trace, reward: r.reward })), preset.policy, preset.max);
+    return { rollouts, metrics };
   }
 
   dispose(): void {

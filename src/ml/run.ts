@@ -66,7 +66,7 @@ export class TrainingRun {
   private sftOptimizer: tf.Optimizer | null = null;
   private grpo: GrpoTrainer | null = null;
   sftStepsDone: number;
-  /** Replicas of the policy in other threads that share each cold-start step (Node; see ./replicas.ts). */
+  /** Replicas of the policy in other threads that share cold-start steps and GRPO rollouts (Node; see ./replicas.ts). */
   replicas: readonly Replica[] = [];
 
   /**
@@ -139,7 +139,9 @@ export class TrainingRun {
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
   async grpoStep(hooks?: GrpoHooks): Promise<IterationMetrics> {
     this.startGrpo();
-    return (this.grpo as GrpoTrainer).step(hooks);
+    const grpo = this.grpo as GrpoTrainer;
+    grpo.replicas = this.replicas;
+    return grpo.step(hooks);
   }
 
   get grpoIterationsDone(): number {

@@ -1,11 +1,16 @@
-// Cold-start steps shared with policy replicas in worker threads: the same step as on one thread (the gradients of
-// the chunks add up alike), and the CLI starts them only while there is a cold start to share.
+// Training shared with policy replicas in worker threads: the same cold-start step as on one thread (the gradients of
+// the chunks add up alike), the same rollouts a replica plays as this thread would, a GRPO iteration's groups shared
+// out and numbered back, and the CLI starts them only while there is training to share.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../src/core/config';
 import { openReplicas, type ReplicaPool } from '../../src/cli/replicas';
 import { useThreads } from '../../src/cli/train';
 import { chooseBackend } from '../../src/ml/backend';
-import { TrainingRun } from '../../src/ml/run';
+import { GrpoTrainer } from '../../src/ml/grpo';
+import { collectRollouts } from '../../src/ml/rollout';
+import { TrainingRun, trainEpisodes } from '../../src/ml/run';
+import { SandboxPool } from '../../src/core/sandbox/pool';
+import { getPreset } from '../../src/core/reward';
 
 // A batch of 24 is three chunks: one on this thread, two on the replica (chunk k goes to worker k mod 2).
 const config = parseRunConfig({
@@ -31,7 +36,7 @@ describe('policy replicas in worker threads', () => {
   it('take the same cold-start steps as one thread', async () => {
     const alone = await TrainingRun.create(config);
     const shared = await TrainingRun.create(config);
-    pool = await openReplicas(2, shared.policy.config, 'wasm');
+    pool = await openReplicas(2, shared.policy.config, shared.tokenizer.toJSON(), 'wasm');
     expect(pool.replicas).toHaveLength(1);
     shared.replicas = pool.replicas;
     const a = await twoSteps(alone);
@@ -45,11 +50,40 @@ describe('policy replicas in worker threads', () => {
     expect(moved).toBeGreaterThan(1e-3);
   }, 120_000);
 
-  it('are started only while a cold start is left and more than one thread is asked for', async () => {
-    const done = await TrainingRun.create(parseRunConfig({ ...config, sft: { ...config.sft, steps: 0 } }));
-    expect(await useThreads(done, 4, 'wasm')).toBeNull();
+  it('play the rollouts this thread would play, and share out and number back a GRPO iteration', async () => {
+    const run = await TrainingRun.create(parseRunConfig({ ...config, sft: { ...config.sft, steps: 0 }, maxTurns: 2, grpo: { episodesPerIteration: 5, groupSize: 2, maxNewTokens: 12 } }));
+    await pool.close();
+    pool = await openReplicas(2, run.policy.config, run.tokenizer.toJSON(), 'wasm');
+    const [replica] = pool.replicas;
+    const episodes = trainEpisodes(run.config)(0);
+    const opts = { groupSize: 2, maxTurns: 2, pYes: 0.5, maxNewTokens: 12, temperature: 1, topK: 0, seed: 5, decoding: 'constrained' as const };
+    const here = await collectRollouts(run.policy, run.tokenizer, new SandboxPool(getPreset('paper')), episodes.slice(0, 2), opts);
+    const there = await replica!.rollouts(await run.policy.getWeights(), episodes.slice(0, 2), opts, 'paper');
+    expect(there.map((r) => r.ids)).toEqual(here.rollouts.map((r) => r.ids));
+    expect(there.map((r) => r.reward.total)).toEqual(here.rollouts.map((r) => r.reward.total));
+
+    const grpo = new GrpoTrainer(run.policy, run.policy.clone(), run.tokenizer, run.sandbox, run.config, trainEpisodes(run.config));
+    grpo.replicas = pool.replicas;
+    const { rollouts, metrics } = await grpo.collect(episodes, opts, {});
+    expect(rollouts).toHaveLength(10);
+    expect(metrics.count).toBe(10);
+    // Each group holds two rollouts of one episode; together the groups are the iteration's five episodes.
+    const groups = new Map<number, string[]>();
+    for (const r of rollouts) groups.set(r.group, [...(groups.get(r.group) ?? []), r.episode.id]);
+    expect([...groups.keys()].sort()).toEqual([0, 1, 2, 3, 4]);
+    for (const ids of groups.values()) expect(new Set(ids).size === 1 && ids.length === 2).toBe(true);
+    expect(new Set(rollouts.map((r) => r.episode.id))).toEqual(new Set(episodes.map((e) => e.id)));
+    const iteration = await grpo.step();
+    expect(iteration.count).toBe(10);
+    grpo.dispose();
+    run.dispose();
+  }, 120_000);
+
+  it('are started only while training is left and more than one thread is asked for', async () => {
+    const done = await TrainingRun.create(parseRunConfig({ ...config, sft: { ...config.sft, steps: 0 }, grpo: { iterations: 0 } }));
+    expect((await useThreads(done, 4, 'wasm')) === null).toBe(true);
     const run = await TrainingRun.create(config);
-    expect(await useThreads(run, 1, 'wasm')).toBeNull();
+    expect((await useThreads(run, 1, 'wasm')) === null).toBe(true);
     expect(run.replicas).toHaveLength(0);
   }, 60_000);
 });
