@@ -1,6 +1,7 @@
 // `asp bench` (npm run bench): training and rollout throughput, seconds per GRPO iteration and the grammar mask's cost
-// per generated token at the default model size, for every backend that starts here. Prints a table on stderr and one
-// JSON line on stdout.
+// per generated token at the default model size, for every backend that starts here, and on wasm with one thread and
+// with --threads (policy replicas in worker threads; default every core). Prints a table on stderr and one JSON line
+// on stdout.
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { parseRunConfig } from '../core/config';
@@ -13,9 +14,13 @@ import { casePrompt } from '../ml/evaluate';
 import type { TokenConstraint } from '../ml/model';
 import { TrainingRun } from '../ml/run';
 import { intFlag, oneOf, parseFlags } from './args';
+import { defaultThreads } from './replicas';
+import { useThreads } from './train';
 
 interface BenchRow {
   backend: BackendName;
+  /** The main thread and its policy replicas. */
+  threads: number;
   parameters: number;
   sftTokensPerSecond: number;
   rolloutTokensPerSecond: number;
@@ -68,19 +73,24 @@ export async function benchCommand(argv: string[]): Promise<void> {
     iterations: { type: 'string', default: '2' },
     'sft-steps': { type: 'string', default: '3' },
     backends: { type: 'string', default: 'wasm,cpu' },
+    threads: { type: 'string', default: String(defaultThreads()) },
   });
   const backends = String(flags.backends)
     .split(',')
     .map((b) => oneOf<BackendName>('backends', b.trim(), ['wasm', 'cpu']));
   const iterations = intFlag('iterations', flags.iterations, 1);
   const sftSteps = intFlag('sft-steps', flags['sft-steps'], 1);
+  const threads = intFlag('threads', flags.threads, 1, 256);
   const config = parseRunConfig({});
   const release = await releaseTiming();
   const rows: BenchRow[] = [];
-  for (const candidate of backends) {
+  // Only wasm gains from replicas: the cpu backend is a reference implementation, not a speed.
+  const plan = backends.flatMap((b) => (b === 'wasm' && threads > 1 ? [[b, 1], [b, threads]] : [[b, 1]]) as [BackendName, number][]);
+  for (const [candidate, threadCount] of plan) {
     const choice = await chooseBackend({ prefer: candidate });
     if (choice.backend !== candidate) continue;
     const run = await TrainingRun.create(config);
+    const pool = await useThreads(run, threadCount, candidate);
     try {
       let sftTps = 0;
       for (let i = 0; i < sftSteps; i++) sftTps = (await run.sftStep()).tokensPerSecond; // last step: warmed up
@@ -95,6 +105,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       }
       rows.push({
         backend: candidate,
+        threads: pool ? pool.replicas.length + 1 : 1,
         parameters: run.policy.parameterCount(),
         sftTokensPerSecond: Math.round(sftTps),
         rolloutTokensPerSecond: Math.round(rollout),
@@ -104,19 +115,28 @@ export async function benchCommand(argv: string[]): Promise<void> {
         ...(await maskCost(run)),
       });
     } finally {
+      await pool?.close();
       run.dispose();
     }
   }
+  const one = rows.find((r) => r.backend === 'wasm' && r.threads === 1);
+  const many = rows.find((r) => r.backend === 'wasm' && r.threads > 1);
   process.stderr.write(
     [
-      'backend  params   sft tok/s  rollout tok/s  grpo train tok/s  s/iteration  mask ms/token (of a step)  base->aligned (projected)',
+      'backend  threads  params   sft tok/s  rollout tok/s  grpo train tok/s  s/iteration  mask ms/token (of a step)  base->aligned (projected)',
       ...rows.map(
         (r) =>
-          `${r.backend.padEnd(8)} ${String(r.parameters).padEnd(8)} ${String(r.sftTokensPerSecond).padEnd(10)} ` +
+          `${r.backend.padEnd(8)} ${String(r.threads).padEnd(8)} ${String(r.parameters).padEnd(8)} ${String(r.sftTokensPerSecond).padEnd(10)} ` +
           `${String(r.rolloutTokensPerSecond).padEnd(14)} ${String(r.grpoTrainTokensPerSecond).padEnd(17)} ${String(r.secondsPerIteration).padEnd(12)} ` +
           `${`${r.maskMsPerToken} (${((100 * r.maskMsPerToken) / r.generationMsPerToken).toFixed(1)}%)`.padEnd(26)} ` +
           (r.projectedBaseToAlignedSeconds === null ? 'thresholds not reached' : `${r.projectedBaseToAlignedSeconds} s`),
       ),
+      ...(one && many
+        ? [
+            `wasm, ${many.threads} threads vs 1: cold start ${(many.sftTokensPerSecond / one.sftTokensPerSecond).toFixed(2)}x tokens/s, ` +
+              `rollouts ${(many.rolloutTokensPerSecond / one.rolloutTokensPerSecond).toFixed(2)}x tokens/s, GRPO iteration ${(one.secondsPerIteration / many.secondsPerIteration).toFixed(2)}x faster`,
+          ]
+        : []),
       release
         ? `release run (${release.backend}): GRPO ${release.seconds.toFixed(0)} s, thresholds ` +
           (release.iterationsToThresholds ? `met at iteration ${release.iterationsToThresholds}` : 'not met')
