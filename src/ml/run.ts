@@ -66,6 +66,8 @@ export class TrainingRun {
   private sftOptimizer: tf.Optimizer | null = null;
   private grpo: GrpoTrainer | null = null;
   sftStepsDone: number;
+  /** The current round of length-bucketed cold-start batches (see transcriptBatch). */
+  private bucketed: { round: number; sequences: TrainSequence[] } | null = null;
   /** Replicas of the policy in other threads that share cold-start steps and GRPO rollouts (Node; see ./replicas.ts). */
   replicas: readonly Replica[] = [];
 
@@ -121,19 +123,25 @@ export class TrainingRun {
 
   /** The batch of the i-th transcript step. */
   private async transcriptBatch(i: number): Promise<TrainSequence[]> {
-    const { sft, seed } = this.config;
+    const { sft } = this.config;
     // Length buckets: SFT_BUCKETS batches are drawn together and sorted by length, and each step takes one, so a
     // batch pads to similar lengths (about a third fewer wasted tokens). Stateless, so a resumed run continues alike.
     const round = Math.floor(i / SFT_BUCKETS);
-    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
+    if (this.bucketed?.round !== round) this.bucketed = { round, sequences: await this.roundSequences(round) };
     const k = i % SFT_BUCKETS;
+    return this.bucketed.sequences.slice(k * sft.batchSize, (k + 1) * sft.batchSize);
+  }
+
+  /** The transcripts of one round of buckets, encoded and sorted by length (kept for the round's steps). */
+  private async roundSequences(round: number): Promise<TrainSequence[]> {
+    const { sft, seed } = this.config;
+    const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
     return transcripts
       .map((t) => {
         const scoring = { decoding: this.config.decoding, tools: t.tools, budget: this.config.grpo.maxNewTokens };
         return fitContext(encodeConversation(this.tokenizer, t.messages, scoring), this.policy.config.contextLength);
       })
-      .sort((a, b) => a.ids.length - b.ids.length)
-      .slice(k * sft.batchSize, (k + 1) * sft.batchSize);
+      .sort((a, b) => a.ids.length - b.ids.length);
   }
 
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
@@ -153,6 +161,7 @@ export class TrainingRun {
     if (this.grpo) return;
     this.sftOptimizer?.dispose();
     this.sftOptimizer = null;
+    this.bucketed = null;
     this.grpo = new GrpoTrainer(this.policy, this.policy.clone(), this.tokenizer, this.sandbox, this.config, trainEpisodes(this.config));
   }
 
