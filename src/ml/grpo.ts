@@ -112,30 +112,35 @@ export class GrpoTrainer {
       const { ids, mask, bias } = padBatch(seqs, this.policy.config.vocabSize);
       const old = tf.tidy(() => this.policy.sequenceLogProbs(ids, mask, bias));
       const ref = tf.tidy(() => this.reference.sequenceLogProbs(ids, mask, bias));
-      return { ids, mask, bias, old, ref, adv: tf.tensor1d(b.map((x) => x.advantage)) };
+      tf.dispose([ids, mask, bias ?? []]);
+      return { seqs, old, ref, advantages: b.map((x) => x.advantage) };
     });
     // At least 1, so an iteration where every prompt overflowed the context still divides safely.
     const chosenTokens = Math.max(1, rollouts.reduce((a, r) => a + r.mask.reduce((x, y) => x + y, 0), 0));
+    // With replicas, pass k of an update goes to worker k mod (replicas + 1), worker 0 being this thread.
+    const workers = this.replicas.length + 1;
+    const shipped = workers > 1 && fixed.length > 1 ? await Promise.all(fixed.map(async (b) => ({ old: (await b.old.data()) as Float32Array, ref: (await b.ref.data()) as Float32Array }))) : null;
     let loss = 0;
     // Summed over every pass of every update, then divided by updates × chosen tokens.
     const diag = { kl: 0, approxKl: 0, clipped: 0 };
     for (let update = 0; update < c.updatesPerIteration; update++) {
+      const weights = shipped ? await this.policy.getWeights() : null;
+      const remote = fixed.flatMap((b, k) => {
+        if (!weights || !shipped || k % workers === 0) return [];
+        const sent = shipped[k] as { old: Float32Array; ref: Float32Array };
+        const replica = this.replicas[(k % workers) - 1] as Replica;
+        return [replica.grpoGradients(weights, { seqs: b.seqs, old: sent.old, ref: sent.ref, advantages: b.advantages }, c, chosenTokens)];
+      });
+      const parts: PassGradients[] = [];
+      for (const [k, b] of fixed.entries()) if (!weights || k % workers === 0) parts.push(await passGradients(this.policy, b, c, chosenTokens));
+      for (const r of await Promise.all(remote)) parts.push({ ...r, grads: r.grads.map((g, i) => tf.tensor(g, (this.policy.variables[i] as tf.Variable).shape)) });
       let accumulated: Record<string, tf.Tensor> | null = null;
-      for (const b of fixed) {
-        const measured: tf.Tensor[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const terms = policyLoss(this.policy.sequenceLogProbs(b.ids, b.mask, b.bias), b, targetMask(b.mask), c, chosenTokens);
-          // Measured on this minibatch as the gradient sees it; kept out of the closure's cleanup.
-          measured.push(tf.keep(terms.klSum), tf.keep(terms.approxKlSum), tf.keep(terms.clippedSum));
-          return terms.loss;
-        });
-        loss += (await value.data())[0] as number;
-        const [kl, approxKl, clipped] = await Promise.all(measured.map(async (t) => (await t.data())[0] as number));
-        diag.kl += kl as number;
-        diag.approxKl += approxKl as number;
-        diag.clipped += clipped as number;
-        tf.dispose([value, ...measured]);
-        accumulated = addGrads(accumulated, grads);
+      for (const part of parts) {
+        loss += part.loss;
+        diag.kl += part.kl;
+        diag.approxKl += part.approxKl;
+        diag.clipped += part.clipped;
+        accumulated = addGrads(accumulated, Object.fromEntries(this.policy.variables.map((v, i) => [v.name, part.grads[i] as tf.Tensor])));
       }
       if (accumulated) {
         const clippedGrads = clipByGlobalNorm(accumulated, c.maxGradNorm);
@@ -144,7 +149,7 @@ export class GrpoTrainer {
         tf.dispose(Object.values(clippedGrads));
       }
     }
-    for (const b of fixed) tf.dispose([b.ids, b.mask, b.bias ?? [], b.old, b.ref, b.adv]);
+    for (const b of fixed) tf.dispose([b.old, b.ref]);
     const trainSeconds = (performance.now() - trainStarted) / 1000;
     const entropy = rollouts.reduce((a, r) => a + r.entropySum, 0) / chosenTokens;
     const trainTokens = rollouts.reduce((a, r) => a + r.ids.length, 0) * c.updatesPerIteration;
@@ -193,6 +198,45 @@ export class GrpoTrainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** One pass's rollouts with what is fixed for the iteration: old and reference log-probs ([B, T-1]) and advantages. */
+export interface FixedPass<T = tf.Tensor2D | Float32Array> {
+  seqs: TrainSequence[];
+  old: T;
+  ref: T;
+  advantages: number[];
+}
+
+/** The gradients of one pass (in the order of model.variables) with its loss share and diagnostic sums. */
+export interface PassGradients<G = tf.Tensor> {
+  grads: G[];
+  loss: number;
+  kl: number;
+  approxKl: number;
+  clipped: number;
+}
+
+/**
+ * The gradients of one pass of an update (policyLoss on its rollouts under the model's current weights). The same
+ * function runs on the main thread and in the replicas (./replicas.ts), so an update's passes add up alike.
+ */
+export async function passGradients(model: TransformerLM, pass: FixedPass, c: { clipEpsilon: number; klCoef: number }, tokens: number): Promise<PassGradients> {
+  const { ids, mask, bias } = padBatch(pass.seqs, model.config.vocabSize);
+  const shape = [pass.seqs.length, (ids.shape[1] as number) - 1];
+  const old = pass.old instanceof Float32Array ? tf.tensor2d(pass.old, shape as [number, number]) : pass.old;
+  const ref = pass.ref instanceof Float32Array ? tf.tensor2d(pass.ref, shape as [number, number]) : pass.ref;
+  const adv = tf.tensor1d(pass.advantages);
+  const measured: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const terms = policyLoss(model.sequenceLogProbs(ids, mask, bias), { old, ref, adv }, targetMask(mask), c, tokens);
+    // Measured on this pass as the gradient sees it; kept out of the closure's cleanup.
+    measured.push(tf.keep(terms.klSum), tf.keep(terms.approxKlSum), tf.keep(terms.clippedSum));
+    return terms.loss;
+  }, model.variables);
+  const [loss, kl, approxKl, clipped] = await Promise.all([value, ...measured].map(async (t) => (await t.data())[0] as number));
+  tf.dispose([ids, mask, bias ?? [], adv, value, ...measured, ...(old === pass.old ? [] : [old]), ...(ref === pass.ref ? [] : [ref])]);
+  return { grads: model.variables.map((v) => grads[v.name] as tf.Tensor), loss: loss as number, kl: kl as number, approxKl: approxKl as number, clipped: clipped as number };
 }
 
 /**

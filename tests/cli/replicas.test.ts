@@ -13,6 +13,8 @@ import { SandboxPool } from '../../src/core/sandbox/pool';
 import { getPreset } from '../../src/core/reward';
 
 // A batch of 24 is three chunks: one on this thread, two on the replica (chunk k goes to worker k mod 2).
+// The GRPO checks need a context that holds the prompt (the cold start is trained on cut transcripts alike).
+const wide = { model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 1024, vocabSize: 300 } };
 const config = parseRunConfig({
   model: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, contextLength: 256, vocabSize: 300 },
   sft: { steps: 4, batchSize: 24 },
@@ -51,7 +53,7 @@ describe('policy replicas in worker threads', () => {
   }, 120_000);
 
   it('play the rollouts this thread would play, and share out and number back a GRPO iteration', async () => {
-    const run = await TrainingRun.create(parseRunConfig({ ...config, sft: { ...config.sft, steps: 0 }, maxTurns: 2, grpo: { episodesPerIteration: 5, groupSize: 2, maxNewTokens: 12 } }));
+    const run = await TrainingRun.create(parseRunConfig({ ...config, ...wide, sft: { ...config.sft, steps: 0 }, maxTurns: 2, grpo: { episodesPerIteration: 5, groupSize: 2, maxNewTokens: 12 } }));
     await pool.close();
     pool = await openReplicas(2, run.policy.config, run.tokenizer.toJSON(), 'wasm');
     const [replica] = pool.replicas;
@@ -59,6 +61,7 @@ describe('policy replicas in worker threads', () => {
     const opts = { groupSize: 2, maxTurns: 2, pYes: 0.5, maxNewTokens: 12, temperature: 1, topK: 0, seed: 5, decoding: 'constrained' as const };
     const here = await collectRollouts(run.policy, run.tokenizer, new SandboxPool(getPreset('paper')), episodes.slice(0, 2), opts);
     const there = await replica!.rollouts(await run.policy.getWeights(), episodes.slice(0, 2), opts, 'paper');
+    expect(here.rollouts.every((r) => r.generated > 0)).toBe(true);
     expect(there.map((r) => r.ids)).toEqual(here.rollouts.map((r) => r.ids));
     expect(there.map((r) => r.reward.total)).toEqual(here.rollouts.map((r) => r.reward.total));
 
@@ -77,6 +80,36 @@ describe('policy replicas in worker threads', () => {
     expect(iteration.count).toBe(10);
     grpo.dispose();
     run.dispose();
+  }, 120_000);
+
+  it('compute passes of a GRPO update that add up to the same update as on one thread', async () => {
+    // A custom reward keeps the rollouts on this thread, so both runs update on the very same rollouts.
+    const grpoConfig = parseRunConfig({
+      ...config,
+      ...wide,
+      sft: { ...config.sft, steps: 0 },
+      maxTurns: 2,
+      reward: 'custom',
+      customReward: 'function reward(input) { return { total: input.trace.messages.map((m) => m.content).join("").length % 3, components: {} }; }',
+      grpo: { episodesPerIteration: 3, groupSize: 2, maxNewTokens: 12, rolloutsPerPass: 2, updatesPerIteration: 2 },
+    });
+    const alone = await TrainingRun.create(grpoConfig);
+    const shared = await TrainingRun.create(grpoConfig);
+    await pool.close();
+    pool = await openReplicas(2, shared.policy.config, shared.tokenizer.toJSON(), 'wasm');
+    shared.replicas = pool.replicas;
+    const a = await alone.grpoStep();
+    const b = await shared.grpoStep();
+    expect(b.reward.total).toBe(a.reward.total);
+    expect(b.loss).toBeCloseTo(a.loss, 5);
+    expect(b.kl).toBeCloseTo(a.kl, 6);
+    const flat = async (run: TrainingRun) => Float32Array.from((await run.policy.getWeights()).flatMap((w) => [...w.values]));
+    const [wa, wb] = [await flat(alone), await flat(shared)];
+    expect(wa.reduce((m, w, i) => Math.max(m, Math.abs(w - (wb[i] as number))), 0)).toBeLessThan(1e-5);
+    const start = Float32Array.from((await (await TrainingRun.create(grpoConfig)).policy.getWeights()).flatMap((w) => [...w.values]));
+    expect(wa.reduce((m, w, i) => Math.max(m, Math.abs(w - (start[i] as number))), 0)).toBeGreaterThan(1e-4);
+    alone.dispose();
+    shared.dispose();
   }, 120_000);
 
   it('are started only while training is left and more than one thread is asked for', async () => {
