@@ -4,7 +4,8 @@
 // on stdout.
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { parseRunConfig } from '../core/config';
+import { parseRunConfig, type RunConfig } from '../core/config';
+import { loadCheckpointDir } from '../ml/checkpoint-node';
 import { chooseBackend, type BackendName } from '../ml/backend';
 import { caseToMessages } from '../core/cases';
 import { EOS } from '../core/protocol';
@@ -74,6 +75,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
     'sft-steps': { type: 'string', default: '3' },
     backends: { type: 'string', default: 'wasm,cpu' },
     threads: { type: 'string', default: String(defaultThreads()) },
+    // GRPO from a trained checkpoint (e.g. public/checkpoints/base): the turns of a trained model, not a fresh one's.
+    from: { type: 'string' },
   });
   const backends = String(flags.backends)
     .split(',')
@@ -89,7 +92,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   for (const [candidate, threadCount] of plan) {
     const choice = await chooseBackend({ prefer: candidate });
     if (choice.backend !== candidate) continue;
-    const run = await TrainingRun.create(config);
+    const run = flags.from === undefined ? await TrainingRun.create(config) : await fromCheckpoint(String(flags.from), config);
     const pool = await useThreads(run, threadCount, candidate);
     try {
       let sftTps = 0;
@@ -145,6 +148,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
     ].join('\n'),
   );
   process.stdout.write(JSON.stringify({ model: config.model, rows, release, tfjs: tf.version.tfjs }) + '\n');
+}
+
+/** A run on a checkpoint's weights and tokenizer, with the bench's config (its cold-start steps measured on it). */
+async function fromCheckpoint(dir: string, config: RunConfig): Promise<TrainingRun> {
+  const { model, tokenizer } = await loadCheckpointDir(dir, { trainable: true });
+  return new TrainingRun(config, tokenizer, model);
 }
 
 /** The last `npm run train:release` (its aligned report): GRPO time and the iterations it took to the thresholds. */
