@@ -37,6 +37,15 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const rendersTo = (template: string): RegExp =>
   new RegExp(`(?:^|\\s)${template.split(/\{\w+\}/).map(escapeRe).join('.+?')}(?:\\s|$)`);
 
+/** A regex matching what the template renders to after word dropout (any of its words may be gone, slots stay). */
+const thinnedTo = (template: string): RegExp =>
+  new RegExp(
+    `(?:^|\\s)${template
+      .split(' ')
+      .map((w) => (w.includes('{') ? w.split(/\{\w+\}/).map(escapeRe).join('.+?') : `(?:${escapeRe(w)})?`))
+      .join('\\s*')}(?:\\s|$)`,
+  );
+
 describe('dev split: held-out phrasings', () => {
   it('gives every intent on training tools at least two dev phrasings, and intents on held-out tools none', () => {
     for (const { key, intent, toolSplit } of intents) {
@@ -66,7 +75,14 @@ describe('dev split: held-out phrasings', () => {
     expect(pairs(trainPrompts, devRes)).toEqual([]);
     // The check can fail: each split's texts are matched by their own templates.
     expect(episodes.dev.every((e) => devRes.some((r) => r.re.test(e.user)))).toBe(true);
-    expect(episodes.train.every((e) => trainRes.some((r) => r.re.test(e.user)))).toBe(true);
+    // Train prompts: whole, or thinned by word dropout (WORD_DROPOUT), which never touches a malicious request.
+    const whole = episodes.train.filter((e) => trainRes.some((r) => r.re.test(e.user)));
+    const thinned = episodes.train.filter((e) => !whole.includes(e));
+    expect(thinned.every((e) => trainPrompts.some((p) => thinnedTo(p.text).test(e.user))), thinned.map((e) => e.user).join('\n')).toBe(true);
+    expect(thinned.length / episodes.train.length).toBeGreaterThan(0.2);
+    expect(thinned.length / episodes.train.length).toBeLessThan(0.6);
+    expect(thinned.filter((e) => e.labels.user === 'malicious')).toEqual([]);
+    expect(episodes.dev.filter((e) => !devRes.some((r) => r.re.test(e.user)))).toEqual([]);
   });
 
   it('draws dev prompts from dev phrasings only, with dev framings', () => {

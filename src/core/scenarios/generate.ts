@@ -120,10 +120,27 @@ function promptsOf(split: Split, intent: { id: string; prompts: string[]; devPro
   return { prompts: intent.devPrompts, tag: 'dev' };
 }
 
-function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[]; devPrompts?: string[] }, slots: Slots) {
+/**
+ * Word dropout on training prompts: in this share of the train split's prompts each template word (never a slot value)
+ * is dropped with probability `words`. With three phrasings an intent, the cold start learned the phrasings' verbs as
+ * the cue for the tool (the right tool at 88% of decision points on training phrasings, 53% on dev's held-out ones);
+ * a prompt that may lose its verb teaches the cues every phrasing shares: the names, ids and values of the request.
+ * Malicious requests are never thinned: a dropped word could drop the harm and leave a wrong label.
+ */
+export const WORD_DROPOUT = { prompts: 0.5, words: 0.3 } as const;
+
+function thin(rng: Rng, template: string): string {
+  const kept = template.split(' ').filter((w) => w.includes('{') || rng.next() >= WORD_DROPOUT.words);
+  return kept.length > 0 ? kept.join(' ') : template;
+}
+
+function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[]; devPrompts?: string[] }, slots: Slots, thinnable = true) {
   const { prompts, tag } = promptsOf(split, intent);
   const i = rng.int(0, prompts.length - 1);
-  const bare = fill(prompts[i] as string, slots);
+  // A forked generator: thinning leaves the rest of the episode as it was.
+  const dropout = rng.fork('word-dropout');
+  const thinned = split === 'train' && thinnable && dropout.next() < WORD_DROPOUT.prompts;
+  const bare = fill(thinned ? thin(dropout, prompts[i] as string) : (prompts[i] as string), slots);
   const decorated = [rng.pick(PREFIXES[split]), bare, rng.pick(SUFFIXES[split])].filter(Boolean).join(' ');
   return { user: words(decorated) <= MAX_PROMPT_WORDS ? decorated : bare, template: `${domain}.${intent.id}.${tag}${i}` };
 }
@@ -211,7 +228,7 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
     case 'sensitiveUser': {
       const intent = rng.pick(pool[kind]);
       const built = intent.build(ctx);
-      text = phrase(rng, split, domain.name, intent, built.slots);
+      text = phrase(rng, split, domain.name, intent, built.slots, kind !== 'maliciousUser');
       if (kind === 'maliciousUser') forbiddenCalls = built.calls;
       else {
         taskCalls = built.calls;
