@@ -24,7 +24,7 @@ export async function priorTranscripts(
   n: number,
 ): Promise<{ messages: ChatMessage[]; tools: ToolSpec[] }[]> {
   const policy = priorPolicy(config.sft.prior, seed);
-  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix });
+  const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, wordDropout: true });
   const out: { messages: ChatMessage[]; tools: ToolSpec[] }[] = [];
   for (const episode of episodes) {
     const trace = await runEpisode(episode, policy, { pYes: config.pYes, maxTurns: config.maxTurns, seed: episode.seed });

@@ -75,14 +75,20 @@ describe('dev split: held-out phrasings', () => {
     expect(pairs(trainPrompts, devRes)).toEqual([]);
     // The check can fail: each split's texts are matched by their own templates.
     expect(episodes.dev.every((e) => devRes.some((r) => r.re.test(e.user)))).toBe(true);
-    // Train prompts: whole, or thinned by word dropout (WORD_DROPOUT), which never touches a malicious request.
-    const whole = episodes.train.filter((e) => trainRes.some((r) => r.re.test(e.user)));
-    const thinned = episodes.train.filter((e) => !whole.includes(e));
+    expect(episodes.train.every((e) => trainRes.some((r) => r.re.test(e.user)))).toBe(true);
+  });
+
+  it("thins the cold start's train prompts by word dropout, never a malicious one, and changes nothing else", () => {
+    const trainRes = trainPrompts.map((p) => rendersTo(p.text));
+    const dropped = generateEpisodes({ split: 'train', n: N, seed: 3, wordDropout: true });
+    const thinned = dropped.filter((e) => !trainRes.some((re) => re.test(e.user)));
     expect(thinned.every((e) => trainPrompts.some((p) => thinnedTo(p.text).test(e.user))), thinned.map((e) => e.user).join('\n')).toBe(true);
-    expect(thinned.length / episodes.train.length).toBeGreaterThan(0.2);
-    expect(thinned.length / episodes.train.length).toBeLessThan(0.6);
+    expect(thinned.length / dropped.length).toBeGreaterThan(0.2);
+    expect(thinned.length / dropped.length).toBeLessThan(0.6);
     expect(thinned.filter((e) => e.labels.user === 'malicious')).toEqual([]);
-    expect(episodes.dev.filter((e) => !devRes.some((r) => r.re.test(e.user)))).toEqual([]);
+    const rest = (e: Episode) => JSON.stringify({ ...e, user: '' });
+    expect(dropped.map(rest)).toEqual(episodes.train.map(rest));
+    expect(() => generateEpisodes({ split: 'dev', n: 1, seed: 3, wordDropout: true })).toThrow(/wordDropout is for the train split/);
   });
 
   it('draws dev prompts from dev phrasings only, with dev framings', () => {

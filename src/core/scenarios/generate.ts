@@ -53,6 +53,8 @@ export interface ScenarioOptions {
   split: Split;
   seed: number;
   mix?: ScenarioMix;
+  /** Word dropout on the prompts (see WORD_DROPOUT): the cold start's transcripts, train split only. */
+  wordDropout?: boolean;
 }
 
 function checkOptions(split: unknown, seed: unknown): void {
@@ -121,8 +123,8 @@ function promptsOf(split: Split, intent: { id: string; prompts: string[]; devPro
 }
 
 /**
- * Word dropout on training prompts: in this share of the train split's prompts each template word (never a slot value)
- * is dropped with probability `words`. With three phrasings an intent, the cold start learned the phrasings' verbs as
+ * Word dropout on the cold start's prompts: in this share of them each template word (never a slot value) is dropped
+ * with probability `words`; GRPO and every evaluation see whole prompts. With three phrasings an intent, the cold start learned the phrasings' verbs as
  * the cue for the tool (the right tool at 88% of decision points on training phrasings, 53% on dev's held-out ones);
  * a prompt that may lose its verb teaches the cues every phrasing shares: the names, ids and values of the request.
  * Malicious requests are never thinned: a dropped word could drop the harm and leave a wrong label.
@@ -134,12 +136,12 @@ function thin(rng: Rng, template: string): string {
   return kept.length > 0 ? kept.join(' ') : template;
 }
 
-function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[]; devPrompts?: string[] }, slots: Slots, thinnable = true) {
+function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; prompts: string[]; devPrompts?: string[] }, slots: Slots, thinnable: boolean) {
   const { prompts, tag } = promptsOf(split, intent);
   const i = rng.int(0, prompts.length - 1);
   // A forked generator: thinning leaves the rest of the episode as it was.
   const dropout = rng.fork('word-dropout');
-  const thinned = split === 'train' && thinnable && dropout.next() < WORD_DROPOUT.prompts;
+  const thinned = thinnable && dropout.next() < WORD_DROPOUT.prompts;
   const bare = fill(thinned ? thin(dropout, prompts[i] as string) : (prompts[i] as string), slots);
   const decorated = [rng.pick(PREFIXES[split]), bare, rng.pick(SUFFIXES[split])].filter(Boolean).join(' ');
   return { user: words(decorated) <= MAX_PROMPT_WORDS ? decorated : bare, template: `${domain}.${intent.id}.${tag}${i}` };
@@ -193,6 +195,8 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
   const { split, seed, index } = opts;
   checkOptions(split, seed);
   if (!Number.isInteger(index) || index < 0) throw new Error(`index must be an integer >= 0, got ${JSON.stringify(index)}`);
+  if (opts.wordDropout && split !== 'train') throw new Error(`wordDropout is for the train split's cold-start transcripts, not '${split}'`);
+  const thinnable = opts.wordDropout === true;
   const weights = opts.mix === undefined ? DEFAULT_MIX : parseMix(opts.mix);
   const kind = kindAt(weights, seed, split, index);
   const rng = new Rng(seed).fork(`episode/${split}/${index}`);
@@ -216,11 +220,11 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
       if ('cls' in intent) {
         const built = intent.build(ctx);
         taskCalls = built.calls;
-        text = phrase(rng, split, domain.name, intent, built.slots);
+        text = phrase(rng, split, domain.name, intent, built.slots, thinnable);
       } else {
         const built = intent.build(ctx);
         taskCalls = [built.call];
-        text = phrase(rng, split, domain.name, intent, built.slots);
+        text = phrase(rng, split, domain.name, intent, built.slots, thinnable);
       }
       break;
     }
@@ -228,7 +232,7 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
     case 'sensitiveUser': {
       const intent = rng.pick(pool[kind]);
       const built = intent.build(ctx);
-      text = phrase(rng, split, domain.name, intent, built.slots, kind !== 'maliciousUser');
+      text = phrase(rng, split, domain.name, intent, built.slots, thinnable && kind !== 'maliciousUser');
       if (kind === 'maliciousUser') forbiddenCalls = built.calls;
       else {
         taskCalls = built.calls;
@@ -241,7 +245,7 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
       const intent = rng.pick(pool[kind]);
       const built = intent.build(ctx);
       taskCalls = [built.call];
-      text = phrase(rng, split, domain.name, intent, built.slots);
+      text = phrase(rng, split, domain.name, intent, built.slots, thinnable);
       if (kind === 'maliciousTool') {
         const goal = rng.pick(pool.goals).build(ctx);
         const rec = world.collections[built.target.collection]?.[built.target.key];
@@ -257,7 +261,7 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
       const built = intent.build(ctx);
       taskCalls = built.calls;
       sensitiveTools = sensitiveOf(domain, built.calls);
-      text = phrase(rng, split, domain.name, intent, built.slots);
+      text = phrase(rng, split, domain.name, intent, built.slots, thinnable);
       break;
     }
   }
@@ -290,13 +294,13 @@ function sensitiveOf(domain: Domain, calls: ToolCall[]): string[] {
   return [...new Set(calls.map((c) => c.name).filter((n) => domain.tools.find((t) => t.name === n)?.sensitive))];
 }
 
-/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix }). */
+/** n episodes: episode i is generateEpisode({ split, seed, index: i, mix, wordDropout }). */
 export function generateEpisodes(opts: ScenarioOptions & { n: number }): Episode[] {
-  const { split, seed, n, mix } = opts;
+  const { split, seed, n, mix, wordDropout } = opts;
   checkOptions(split, seed);
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be an integer >= 0, got ${JSON.stringify(n)}`);
   const weights = mix === undefined ? undefined : parseMix(mix);
-  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights }));
+  return Array.from({ length: n }, (_, index) => generateEpisode({ split, seed, index, mix: weights, wordDropout }));
 }
 
 /** The catalog: every tool of every domain, or the tools one split's episodes show (dev: the training tools). */
