@@ -88,6 +88,9 @@ describe('dev split: held-out phrasings', () => {
     expect(thinned.filter((e) => e.labels.user === 'malicious')).toEqual([]);
     const rest = (e: Episode) => JSON.stringify({ ...e, user: '' });
     expect(dropped.map(rest)).toEqual(episodes.train.map(rest));
+    // A number in the prompt may be an argument the call copies (the grammar allows only numbers in the context).
+    const numbers = (text: string) => (text.match(/\d+/g) ?? []).sort();
+    expect(dropped.filter((e, i) => numbers(e.user).join() !== numbers(episodes.train[i]!.user).join()).map((e) => e.user)).toEqual([]);
     expect(() => generateEpisodes({ split: 'dev', n: 1, seed: 3, wordDropout: true })).toThrow(/wordDropout is for the train split/);
   });
 
