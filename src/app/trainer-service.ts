@@ -90,8 +90,8 @@ function message(e: unknown): string {
 
 /** The model shape of a checkpoint wins over the URL's: weights only fit their own shape. */
 function withModelOf(config: RunConfig, ckpt: { manifest: Checkpoint['manifest'] }): RunConfig {
-  const { dModel, nLayers, nHeads, dFF, contextLength, vocabSize } = ckpt.manifest.config;
-  return { ...config, model: { dModel, nLayers, nHeads, dFF, contextLength, vocabSize } };
+  const { dModel, nLayers, nHeads, dFF, contextLength, vocabSize, positions } = ckpt.manifest.config;
+  return { ...config, model: { dModel, nLayers, nHeads, dFF, contextLength, vocabSize, positions: positions ?? 'learned' } };
 }
 
 export class TrainerService {

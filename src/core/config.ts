@@ -2,6 +2,13 @@
 // Pure data: the trainer, the CLI and the page all read this one schema.
 import { z } from 'zod';
 
+/**
+ * How attention sees order: `alibi` biases each head's scores by its distance to the key (Press et al., 2022);
+ * `learned` adds a learned embedding of the absolute position to each token.
+ */
+export const PositionsSchema = z.enum(['learned', 'alibi']);
+export type Positions = z.infer<typeof PositionsSchema>;
+
 /** The transformer's shape; the model adds its real vocabulary size and init seed (src/ml/model.ts). */
 export const ModelShapeSchema = z
   .object({
@@ -10,6 +17,8 @@ export const ModelShapeSchema = z
     nHeads: z.number().int().min(1).max(32),
     dFF: z.number().int().min(1).max(4096),
     contextLength: z.number().int().min(2).max(4096),
+    /** Absent: learned (checkpoints made before ALiBi). */
+    positions: PositionsSchema.optional(),
   })
   .strict();
 
@@ -132,7 +141,10 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   pYes: 0.5,
   maxTurns: 5,
   // A context of 768 holds a system prompt with up to 10 tools (~400 tokens) and a whole episode.
-  model: { dModel: 64, nLayers: 2, nHeads: 4, dFF: 256, contextLength: 768, vocabSize: 1024 },
+  // ALiBi positions: after 450 cold-start steps from scratch (same seed and data), the right call at 35 of 124 dev
+  // decision points against 20 with learned absolute positions (arguments copied right far more often; the tool
+  // picked right about as often), with 49k fewer parameters.
+  model: { dModel: 64, nLayers: 2, nHeads: 4, dFF: 256, contextLength: 768, vocabSize: 1024, positions: 'alibi' },
   // A prior of 0.6 / 0.2 / 0.2 makes a greedy base that executes everything, while a group of 5 sampled rollouts holds
   // both a check and a non-check two times in three: the contrast GRPO needs to learn when to verify.
   // 900 constant-rate steps left the loss still falling (0.39 at step 500, 0.26 at 900) and the tool right at 71% of

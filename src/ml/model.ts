@@ -1,5 +1,6 @@
 // A small decoder-only transformer on raw TensorFlow.js ops, readable top to bottom (after nanoGPT):
-// token + learned position embeddings, pre-LayerNorm blocks (causal multi-head attention, GELU MLP),
+// token embeddings, order seen through ALiBi (a per-head penalty on each key's distance; the shipped checkpoints made
+// before it add learned position embeddings instead), pre-LayerNorm blocks (causal multi-head attention, GELU MLP),
 // final LayerNorm, output head tied to the token embedding (saves vocabSize × dModel parameters).
 // Keys are "smeared": each key also sees the previous token, so one layer can form an induction head
 // (find where the current token occurred before, copy what followed) — the agent copies tool names,
@@ -75,7 +76,7 @@ export function parameterSpecs(c: LmConfig): { name: string; shape: number[]; in
   const d = c.dModel;
   const specs: { name: string; shape: number[]; init: Init }[] = [
     { name: 'tok_emb', shape: [c.vocabSize, d], init: 'normal' },
-    { name: 'pos_emb', shape: [c.contextLength, d], init: 'normal' },
+    ...(c.positions === 'alibi' ? [] : [{ name: 'pos_emb', shape: [c.contextLength, d], init: 'normal' as const }]),
   ];
   for (let l = 0; l < c.nLayers; l++) {
     specs.push(
@@ -326,13 +327,15 @@ export class TransformerLM {
     const [B, T] = ids.shape;
     if (T > C) throw new Error(`model: ${T} tokens exceed the context length ${C}`);
     const tok = embed(this.p('tok_emb'), ids);
-    const pos = embed(this.p('pos_emb'), positions);
-    let x = tf.add(tok, pos).reshape([B, T, d]) as tf.Tensor3D;
+    const alibi = this.config.positions === 'alibi';
+    let x = (alibi ? tok : tf.add(tok, embed(this.p('pos_emb'), positions))).reshape([B, T, d]) as tf.Tensor3D;
+    // The keys are the cached ones and these; the queries are the last T of them.
+    const scoresBias = alibi ? tf.add(bias, alibiBias(T, T + (cache?.[0]?.k.shape[2] ?? 0), this.config.nHeads)) : bias;
     const kv: KV[] = [];
     // A sequence's first token (position 0) has no previous token: its smeared key sees zeros, as in training.
     const hasPrev = tf.cast(tf.greater(positions, 0), 'float32').reshape([B, T, 1]);
     for (let l = 0; l < nLayers; l++) {
-      const attn = this.attention(l, this.layerNorm(x, `h${l}.ln1`), bias, cache?.[l] ?? null, hasPrev);
+      const attn = this.attention(l, this.layerNorm(x, `h${l}.ln1`), scoresBias, cache?.[l] ?? null, hasPrev);
       kv.push(attn.kv);
       x = tf.add(x, attn.out);
       x = tf.add(x, this.mlp(l, this.layerNorm(x, `h${l}.ln2`)));
@@ -341,7 +344,8 @@ export class TransformerLM {
   }
 
   /**
-   * Causal multi-head self-attention; `bias` [B|1, 1, Tq, Tk] is 0 where a query may look, NEG elsewhere.
+   * Causal multi-head self-attention; `bias` [B|1, 1|H, Tq, Tk] is 0 where a query may look, NEG elsewhere (plus the
+   * ALiBi distance penalty per head).
    * Keys add a projection of the previous position's input (`hasPrev` [B, T, 1] zeroes it at position 0).
    */
   private attention(
@@ -429,6 +433,24 @@ function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor2D {
 function gelu(x: tf.Tensor): tf.Tensor {
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/**
+ * ALiBi [1, H, Tq, Tk]: head h adds -slope_h × (query column - key column), the queries being the last Tq of the Tk
+ * columns; slopes 2^(-8(h+1)/H), so one head looks at the last few tokens and another across the whole context.
+ * Columns stand for positions: a row's left padding is masked anyway, so distances between real tokens are exact.
+ */
+function alibiBias(Tq: number, Tk: number, H: number): tf.Tensor4D {
+  const out = new Float32Array(H * Tq * Tk);
+  for (let h = 0; h < H; h++) {
+    const slope = 2 ** ((-8 * (h + 1)) / H);
+    for (let q = 0; q < Tq; q++) {
+      const column = Tk - Tq + q;
+      const row = (h * Tq + q) * Tk;
+      for (let k = 0; k <= column; k++) out[row + k] = -slope * (column - k);
+    }
+  }
+  return tf.tensor4d(out, [1, H, Tq, Tk]);
 }
 
 function positionsFrom(B: number, T: number, start: number): tf.Tensor2D {

@@ -76,14 +76,18 @@ export class TrainingRun {
    * a run still in (or before) GRPO's start gets a copy of the policy when GRPO begins. `sandbox` plays and
    * scores the rollouts (in the page, the sandbox worker; by default in-process with the config's reward).
    */
+  readonly config: RunConfig;
+
   constructor(
-    readonly config: RunConfig,
+    config: RunConfig,
     readonly tokenizer: Tokenizer,
     readonly policy: TransformerLM,
     progress: RunProgress = { sftStepsDone: 0, grpoIterationsDone: 0 },
     reference: TransformerLM | null = null,
     readonly sandbox: RolloutSandbox = new SandboxPool(getRewardForConfig(config)),
   ) {
+    // The policy's own position scheme is recorded: a checkpoint made before ALiBi has none in its config.
+    this.config = config = { ...config, model: { ...config.model, positions: policy.config.positions ?? 'learned' } };
     this.sftStepsDone = progress.sftStepsDone;
     if (reference) {
       this.grpo = new GrpoTrainer(policy, reference, tokenizer, sandbox, config, trainEpisodes(config));

@@ -56,6 +56,18 @@ describe('checkpoints', () => {
     expect(deserializeCheckpoint(ckpt.manifest, ckpt.weights, { trainable: false }).model.variables[0]?.trainable).toBe(false);
   });
 
+  test('an ALiBi model round-trips without position embeddings; a manifest without `positions` is a learned-positions one', async () => {
+    const alibi = new TransformerLM({ ...model.config, positions: 'alibi' });
+    const saved = await serializeCheckpoint(alibi, tokenizer);
+    expect(saved.manifest.weights.map((w) => w.name)).not.toContain('pos_emb');
+    await expectSameModel(alibi, deserializeCheckpoint(saved.manifest, saved.weights).model);
+    expect(ckpt.manifest.config.positions).toBeUndefined();
+    expect(deserializeCheckpoint(ckpt.manifest, ckpt.weights).model.config.positions).toBeUndefined();
+    // Weights of one scheme do not load as the other.
+    expect(() => deserializeCheckpoint({ ...ckpt.manifest, config: { ...ckpt.manifest.config, positions: 'alibi' } }, ckpt.weights)).toThrow(/pos_emb/);
+    alibi.dispose();
+  });
+
   test('folder round trip (Node helpers)', async () => {
     await saveCheckpointDir(dir, model, tokenizer, { metrics: { ok: true } });
     const back = await loadCheckpointDir(dir);

@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { chooseBackend } from '../../src/ml/backend';
 import { TransformerLM, type LmConfig } from '../../src/ml/model';
 
-const config: LmConfig = { vocabSize: 40, dModel: 16, nLayers: 2, nHeads: 2, dFF: 32, contextLength: 32, seed: 3 };
+const shape: LmConfig = { vocabSize: 40, dModel: 16, nLayers: 2, nHeads: 2, dFF: 32, contextLength: 32, seed: 3 };
 
 /** A model with sharper logits than the 0.02 init gives, so greedy choices are not near-ties. */
-async function sharpModel(): Promise<TransformerLM> {
+async function sharpModel(config: LmConfig): Promise<TransformerLM> {
   const m = new TransformerLM(config);
   const w = await m.getWeights();
   m.setWeights(w.map((x) => ({ ...x, values: x.name.endsWith('.g') ? x.values : x.values.map((v) => v * 25) })));
@@ -27,8 +27,14 @@ async function uncachedGreedy(m: TransformerLM, prompt: number[], n: number): Pr
 
 const prompts = [[1, 5, 7, 9, 2, 3], [4], [8, 8, 8]];
 
-// Every backend the CI has: the kernels differ (the wasm OneHot once ignored its dtype).
-describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
+// Every backend the CI has (the kernels differ: the wasm OneHot once ignored its dtype), and both position schemes.
+describe.each([
+  ['wasm', 'learned'],
+  ['cpu', 'learned'],
+  ['wasm', 'alibi'],
+] as const)('TransformerLM on %s, %s positions', (backend, positions) => {
+  const config: LmConfig = { ...shape, positions };
+
   beforeAll(async () => {
     expect((await chooseBackend({ prefer: backend })).backend).toBe(backend);
   });
@@ -38,7 +44,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     const b = new TransformerLM(config);
     expect((await a.getWeights())[0]?.values).toEqual((await b.getWeights())[0]?.values);
     const { vocabSize: V, dModel: d, dFF: f, contextLength: C, nLayers: n } = config;
-    expect(a.parameterCount()).toBe(V * d + C * d + n * (4 * d + 3 * d * d + 3 * d + d * d + d * d + d + d * f + f + f * d + d) + 2 * d); // wkprev: the smeared key
+    expect(a.parameterCount()).toBe(V * d + (positions === 'learned' ? C * d : 0) + n * (4 * d + 3 * d * d + 3 * d + d * d + d * d + d + d * f + f + f * d + d) + 2 * d); // wkprev: the smeared key
     const logits = a.logits(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
     expect(logits.shape).toEqual([1, 3, V]);
     tf.dispose([logits]);
@@ -47,7 +53,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
   });
 
   test('sequenceLogProbs = log-softmax of logits at the next token, zero where masked', async () => {
-    const m = await sharpModel();
+    const m = await sharpModel(config);
     const ids = tf.tensor2d([[1, 5, 7, 9], [2, 3, 0, 0]], [2, 4], 'int32');
     const mask = tf.tensor2d([[0, 1, 1, 1], [0, 1, 0, 0]], [2, 4], 'int32');
     const lp = m.sequenceLogProbs(ids, mask);
@@ -67,13 +73,13 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
   });
 
   test('gradients (custom ones for embeddings and dense products included) match finite differences', async () => {
-    const m = await sharpModel();
+    const m = await sharpModel(config);
     const ids = tf.tensor2d([[1, 5, 7, 9, 2], [3, 3, 8, 0, 0]], [2, 5], 'int32');
     const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], [2, 5], 'int32');
     const loss = (): tf.Scalar => tf.tidy(() => tf.neg(tf.mean(m.sequenceLogProbs(ids, mask))) as tf.Scalar);
     const { value, grads } = tf.variableGrads(loss, m.variables);
     value.dispose();
-    const names = ['tok_emb', 'pos_emb', 'h0.attn.wqkv', 'h1.attn.wo', 'h0.mlp.w1', 'h1.mlp.w2', 'ln_f.g'];
+    const names = ['tok_emb', ...(positions === 'learned' ? ['pos_emb'] : []), 'h0.attn.wqkv', 'h1.attn.wo', 'h0.mlp.w1', 'h1.mlp.w2', 'ln_f.g'];
     const weights = await m.getWeights();
     for (const name of names) {
       const i = names.indexOf(name);
@@ -100,7 +106,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
   });
 
   test('batched KV-cached greedy generation equals uncached argmax, prompt by prompt', async () => {
-    const m = await sharpModel();
+    const m = await sharpModel(config);
     const out = await m.generate(prompts, { maxNewTokens: 8, temperature: 0, topK: 0, seed: 1 });
     for (let b = 0; b < prompts.length; b++) {
       expect(out.tokens[b]).toEqual(await uncachedGreedy(m, prompts[b]!, 8));
@@ -113,7 +119,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
   });
 
   test('generated log-probs match sequenceLogProbs of the completed sequence', async () => {
-    const m = await sharpModel();
+    const m = await sharpModel(config);
     const out = await m.generate(prompts, { maxNewTokens: 5, temperature: 1, topK: 0, seed: 9 });
     for (let b = 0; b < prompts.length; b++) {
       const seq = [...prompts[b]!, ...out.tokens[b]!];
@@ -126,7 +132,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
   });
 
   test('sampling is seeded; top-1 is greedy; rows stop at the stop id', async () => {
-    const m = await sharpModel();
+    const m = await sharpModel(config);
     const opts = { maxNewTokens: 10, temperature: 1.5, topK: 0, seed: 4 };
     const a = await m.generate(prompts, opts);
     expect(await m.generate(prompts, opts)).toEqual(a);
@@ -154,7 +160,7 @@ describe.each(['wasm', 'cpu'] as const)('TransformerLM on %s', (backend) => {
     const w = await m.getWeights();
     expect(() => m.setWeights(w.slice(1))).toThrow(/missing weight tok_emb/);
     expect(() => m.setWeights(w.map((x, i) => (i === 0 ? { ...x, shape: [1, 2] } : x)))).toThrow(/tok_emb has shape \[1,2\]/);
-    expect(() => m.setWeights(w.map((x, i) => (i === 1 ? { ...x, values: x.values.map(() => NaN) } : x)))).toThrow(/pos_emb contains NaN/);
+    expect(() => m.setWeights(w.map((x, i) => (i === 1 ? { ...x, values: x.values.map(() => NaN) } : x)))).toThrow(new RegExp(`${w[1]!.name} contains NaN`));
     m.dispose();
   });
 

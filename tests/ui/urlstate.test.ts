@@ -14,7 +14,7 @@ describe('URL state', () => {
       pYes: 0.25,
       reward: 'custom',
       customReward: 'function reward(i) { return { total: 1, components: { a: 1 } }; } // & = ?',
-      model: { dModel: 16, nLayers: 1, nHeads: 2, contextLength: 384 },
+      model: { dModel: 16, nLayers: 1, nHeads: 2, contextLength: 384, positions: 'learned' },
       sft: { steps: 50 },
       grpo: { groupSize: 3, maxNewTokens: 24 },
       mix: { benignUser: 1, maliciousUser: 2, sensitiveUser: 0, benignTool: 0, maliciousTool: 1, sensitiveTool: 0 },
@@ -24,6 +24,7 @@ describe('URL state', () => {
     expect(query).toContain('model.dModel=16');
     expect(query).toContain('grpo.groupSize=3');
     expect(query).toContain('sft.steps=50');
+    expect(query).toContain('model.positions=learned');
     expect(query).not.toContain('grpo.updatesPerIteration');
     expect(decodeUrlState(`?${query}`)).toEqual({ config, page });
   });
@@ -40,6 +41,7 @@ describe('URL state', () => {
     expect(() => decodeUrlState('seed=abc')).toThrow('URL: seed=abc is not a number');
     expect(() => decodeUrlState('backend=tpu')).toThrow('URL: backend=tpu is not one of auto, webgpu, wasm, webgl, cpu');
     expect(() => decodeUrlState('pYes=2')).toThrow(/URL: invalid config at pYes/);
+    expect(() => decodeUrlState('model.positions=rope')).toThrow(/URL: invalid config at model.positions/);
     expect(() => decodeUrlState('sft.steps=-1')).toThrow(/URL: invalid config at sft.steps/);
     // Removed experiments (renameTools, sft.copySteps) are unknown settings, not silently ignored.
     expect(() => decodeUrlState('renameTools=0.5')).toThrow('URL: unknown setting renameTools');
