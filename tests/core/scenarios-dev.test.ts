@@ -219,8 +219,9 @@ describe('tool sets of train and dev episodes', () => {
       if (distractors.some((t) => t.domain !== e.domain && t.name.split('_').some((w) => words.has(w)))) sharedWord++;
       if (distractors.some((t) => t.domain !== e.domain)) otherDomain++;
     }
-    expect(sameDomain / both.length).toBeGreaterThan(0.6);
-    expect(sharedWord / both.length).toBeGreaterThan(0.3);
+    // Near-misses gather around decoys as much as around the tools needed (see the next test), so a share of them only.
+    expect(sameDomain / both.length).toBeGreaterThan(0.35);
+    expect(sharedWord / both.length).toBeGreaterThan(0.2);
     expect(otherDomain / both.length).toBeGreaterThan(0.8);
   });
 
@@ -240,6 +241,26 @@ describe('tool sets of train and dev episodes', () => {
       expect(mean, split).toBeGreaterThan(0.4);
       expect(mean, split).toBeLessThan(0.6);
       for (let i = 0; i < 6; i++) expect(at.includes(i), `${split} position ${i}`).toBe(true);
+    }
+  });
+
+  it("makes the set's company no cue: the listed tool most connected to the others is rarely the right one", () => {
+    // Connection: shared name words and a shared domain. Near-misses of the needed tools alone made the most connected
+    // tool the right one in 52% of episodes, a shortcut the cold start took instead of reading the request.
+    const words = (t: { name: string }) => new Set(t.name.split('_'));
+    for (const split of ['train', 'dev'] as const) {
+      const list = episodes[split].filter((e) => e.taskCalls.length > 0 && e.labels.user !== 'malicious');
+      let hub = 0;
+      let chance = 0;
+      for (const e of list) {
+        const links = (t: Episode['tools'][number]) =>
+          e.tools.reduce((sum, o) => (o === t ? sum : sum + [...words(t)].filter((w) => words(o).has(w)).length + Number(o.domain === t.domain)), 0);
+        const best = e.tools.reduce((a, b) => (links(b) > links(a) ? b : a));
+        if (best.name === e.taskCalls[0]!.name) hub++;
+        chance += 1 / e.tools.length;
+      }
+      expect(list.length, split).toBeGreaterThan(200);
+      expect(hub / list.length, split).toBeLessThan(chance / list.length + 0.1);
     }
   });
 
