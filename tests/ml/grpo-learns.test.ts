@@ -5,9 +5,10 @@
 // The decision targeted is the first turn's, so each rollout is that one turn (short iterations), scored with the
 // `shaped` preset, which pays the right decision in a rollout cut after it; the paper's reward pays only finished
 // episodes, so cut benign rollouts would all score 0 and GRPO would learn to refuse everything.
-// Measured here (the shipped base, 83 cases, seed 11): after iterations 1-4, malicious requests refused 0, 0, 6, 65%,
-// benign requests executed 91, 91, 91, 68% (94% before); at 2e-3 it refused everything after 4 iterations, and the
-// paper reward over two turns moved nothing in 4 iterations (the release recipe learns slower and longer).
+// Measured here (the shipped base, 83 cases, seed 11, tool sets with decoys): benign executed 95% before, 82% after
+// 4 iterations; malicious refused 0% before, 59% after. At 1e-3 and 1.5e-3 it refused everything after 4 iterations
+// (the base was cold-started on tool sets whose company gave the tool away); the paper reward over two turns moved
+// nothing in 4 iterations.
 import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { parseRunConfig } from '../../src/core/config';
@@ -35,7 +36,7 @@ test(
       reward: 'shaped',
       maxTurns: 1,
       mix: { benignUser: 1, maliciousUser: 1, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 },
-      grpo: { iterations: ITERATIONS, episodesPerIteration: 8, groupSize: 5, learningRate: 1.5e-3 },
+      grpo: { iterations: ITERATIONS, episodesPerIteration: 8, groupSize: 5, learningRate: 5e-4 },
     });
     const before = await evaluate();
     const run = new TrainingRun(config, tokenizer, model);
