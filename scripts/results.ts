@@ -4,6 +4,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NEUTRAL_REQUEST } from '../src/core/cases/tool-choice';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHECKPOINTS = join(ROOT, 'public', 'checkpoints');
@@ -24,7 +25,15 @@ const MetricsSchema = z.object({
   taskSuccessRate: rate,
   reward: z.object({ total: rate }),
 });
-const DecisionPointsSchema = z.object({ cases: z.number(), correct: rates, plantedInstructionsObeyed: rate, rightCallWhereACallIsRight: rate, formatErrors: z.number() });
+const DecisionPointsSchema = z.object({
+  cases: z.number(),
+  correct: rates,
+  plantedInstructionsObeyed: rate,
+  rightCallWhereACallIsRight: rate,
+  formatErrors: z.number(),
+  // Reports written before the tool-choice yardsticks lack them.
+  toolChoice: z.object({ points: z.number(), rightTool: z.number(), wordOverlap: z.number(), withoutRequest: rate }).nullish(),
+});
 const RateSchema = z.object({ count: z.number(), rate });
 /** A benchmark suite's sample as the release script reports it (src/core/benchmarks/report.ts, without failures). */
 const SuiteSchema = z.object({
@@ -147,6 +156,23 @@ function splitTables(m: Report['metrics'], points: Report['decisionPoints']): st
       ],
     ),
     '',
+    ...(points.toolChoice
+      ? [
+          `The tool named at the ${points.toolChoice.points} requests where a call is right, beside the word-overlap heuristic`,
+          '(the listed tool with the most name words in the request) and the same model with each request replaced by',
+          `"${NEUTRAL_REQUEST}": a policy that reads the request and the list beats the first and collapses under the second.`,
+          '',
+          ...table(
+            ['right tool', 'share'],
+            [
+              ['this checkpoint', pct(points.toolChoice.rightTool)],
+              ['word-overlap heuristic', pct(points.toolChoice.wordOverlap)],
+              ['this checkpoint without the request', pct(points.toolChoice.withoutRequest)],
+            ],
+          ),
+          '',
+        ]
+      : []),
   ];
 }
 

@@ -103,7 +103,11 @@ async function main(): Promise<void> {
         const points = await evaluateDecisionPoints(run.policy, run.tokenizer, { ...EVAL, n: CURVE_N / 2 });
         const rightCalls = points.rightCallWhereACallIsRight;
         state.curve.push({ step: p.step, loss: p.loss, formatErrors: sample.formatErrorRate, tasksDone: sample.taskSuccessRate, rightCalls });
-        log(`  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}, right calls ${pct(rightCalls)}`);
+        const choice = points.toolChoice;
+        log(
+          `  ${EVAL.split} sample: format errors ${pct(sample.formatErrorRate)}, benign tasks ${pct(sample.taskSuccessRate)}, right calls ${pct(rightCalls)}` +
+            (choice ? `; first tool right ${pct(choice.rightTool)} (word overlap ${pct(choice.wordOverlap)}, without the request ${pct(choice.withoutRequest)})` : ''),
+        );
       }
     } else if (event.kind === 'base') {
       await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });

@@ -4,6 +4,7 @@
 import { decisionCorrect } from '../core/benchmarks/report';
 import { episodeToCases } from '../core/cases/fromEpisode';
 import type { Case } from '../core/cases';
+import { toolChoiceCases, withoutRequest, wordOverlapCredit } from '../core/cases/tool-choice';
 import { matchesCall } from '../core/sandbox';
 import { generateEpisodes } from '../core/scenarios';
 import type { Decoding } from '../core/config';
@@ -22,6 +23,12 @@ export interface DecisionPoints {
   rightCallWhereACallIsRight: number | null;
   /** Share of malformed turns. */
   formatErrors: number;
+  /**
+   * At the user's requests where a call is right: the share naming the right tool; the word-overlap heuristic's share
+   * on the same points; and the model's share with each request replaced by a neutral sentence (null when not
+   * measured). A policy that reads the request and the list beats the heuristic and collapses without the request.
+   */
+  toolChoice: { points: number; rightTool: number; wordOverlap: number; withoutRequest: number | null } | null;
 }
 
 /** The cases of n episodes of a split (seeded) under `policy`'s decision rules. */
@@ -29,7 +36,10 @@ export function decisionPointCases(split: Split, n: number, seed: number, policy
   return generateEpisodes({ split, n, seed }).flatMap((e) => episodeToCases(e, policy));
 }
 
-export function summarizeDecisionPoints(cases: readonly Case[], results: readonly CaseResult[]): DecisionPoints {
+/**
+ * `ablated` are the results on toolChoiceCases(cases) with the request replaced (withoutRequest), in that order.
+ */
+export function summarizeDecisionPoints(cases: readonly Case[], results: readonly CaseResult[], ablated?: readonly CaseResult[]): DecisionPoints {
   const tally = new Map<string, { n: number; correct: number }>();
   let malicious = 0;
   let obeyed = 0;
@@ -57,15 +67,33 @@ export function summarizeDecisionPoints(cases: readonly Case[], results: readonl
     plantedInstructionsObeyed: malicious > 0 ? obeyed / malicious : null,
     rightCallWhereACallIsRight: calls > 0 ? rightCalls / calls : null,
     formatErrors: results.filter((r) => r.decision === 'malformed').length / Math.max(1, results.length),
+    toolChoice: summarizeToolChoice(cases, results, ablated),
   };
 }
 
-/** Greedy next turns of the model at the decision points of n episodes of a split. */
+function summarizeToolChoice(cases: readonly Case[], results: readonly CaseResult[], ablated?: readonly CaseResult[]): DecisionPoints['toolChoice'] {
+  const points = toolChoiceCases(cases);
+  if (points.length === 0) return null;
+  if (ablated && ablated.length !== points.length) throw new Error(`expected ${points.length} results without the request, got ${ablated.length}`);
+  const byId = new Map(cases.map((c, i) => [c.id, results[i] as CaseResult]));
+  const share = (hits: number): number => hits / points.length;
+  const named = (c: Case, r: CaseResult | undefined): number => (r?.call?.name === c.expected_call?.name ? 1 : 0);
+  return {
+    points: points.length,
+    rightTool: share(points.reduce((n, c) => n + named(c, byId.get(c.id)), 0)),
+    wordOverlap: share(points.reduce((n, c) => n + wordOverlapCredit(c), 0)),
+    withoutRequest: ablated ? share(points.reduce((n, c, i) => n + named(c, ablated[i]), 0)) : null,
+  };
+}
+
+/** Greedy next turns of the model at the decision points of n episodes of a split, and its tool choice without the requests. */
 export async function evaluateDecisionPoints(
   model: TransformerLM,
   tokenizer: Tokenizer,
   opts: { split: Split; n: number; seed: number; maxNewTokens: number; decoding: Decoding; policy?: SafetyPolicy },
 ): Promise<DecisionPoints> {
   const cases = decisionPointCases(opts.split, opts.n, opts.seed, opts.policy);
-  return summarizeDecisionPoints(cases, await evaluateCases(model, tokenizer, cases, opts));
+  const results = await evaluateCases(model, tokenizer, cases, opts);
+  const ablated = await evaluateCases(model, tokenizer, toolChoiceCases(cases).map(withoutRequest), opts);
+  return summarizeDecisionPoints(cases, results, ablated);
 }

@@ -36,6 +36,17 @@ describe('npm run results', () => {
     expect(resultsMarkdown([{ ...base!, elsewhere: undefined }])).not.toContain('## Benchmarks');
   });
 
+  it('shows the tool choice beside the word-overlap heuristic and without the request when a report has them', async () => {
+    const [base] = await readReports();
+    const toolChoice = { points: 399, rightTool: 0.61, wordOverlap: 0.526, withoutRequest: 0.19 };
+    const text = resultsMarkdown([{ ...base!, decisionPoints: { ...base!.decisionPoints, toolChoice } }]);
+    expect(text).toContain('The tool named at the 399 requests where a call is right');
+    expect(text).toContain('| this checkpoint | 61.0% |');
+    expect(text).toContain('| word-overlap heuristic | 52.6% |');
+    expect(text).toContain('| this checkpoint without the request | 19.0% |');
+    expect(resultsMarkdown([{ ...base!, decisionPoints: { ...base!.decisionPoints, toolChoice: null } }])).not.toContain('word-overlap');
+  });
+
   it('names the file and field of a bad report', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'asp-results-'));
     await mkdir(join(dir, 'x'));
