@@ -159,9 +159,10 @@ const nameWords = (name: string): string[] => name.split('_');
  * order, so neither the position nor the company of a tool tells that it is the right one. Most distractors are
  * near-misses (the same domain, or a shared name word such as `read` or `email`), and they gather around decoys as
  * much as around the tools needed: some distractors are decoys (each with as many tools of its domain as the episode
- * needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of the needed tools only, the tool most connected
- * to the rest of the list was the right one in 52% of train and dev episodes (chance 21%), and the cold start learned
- * that before reading the request (at step 450 it picked as well with the request replaced by "Hello there.").
+ * needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
+ * the needed tools only, the tool most connected to the rest of the list was the right one in 52% of train and dev
+ * episodes (chance 21%), and the cold start learned that before reading the request (at step 450 it picked as well
+ * with the request replaced by "Hello there.").
  */
 /** The share of distractors beyond the decoys drawn as near-misses of some group. */
 const NEAR_SHARE = 0.75;
