@@ -1,16 +1,17 @@
 // The dev split and the drawn tool sets. Dev shows the training tools with phrasings, politeness framings and
 // planted-instruction wrappers that training never shows (checked on the rendered strings, not on template ids), and
-// train and dev episodes show the tools they need among 2-8 distractors, near-misses included, in shuffled order.
+// every episode shows the tools it needs among 2-8 distractors of its split's catalog, near-misses included, shuffled.
 import { describe, expect, it } from 'vitest';
 import { execute, oracle, priorPolicy } from '../../src/core/policies';
 import { runEpisode } from '../../src/core/sandbox';
 import { DISTRACTORS, DOMAINS, INJECTION_STYLES, JSON_FIELDS, PREFIXES, SUFFIXES, WRAPPERS, catalogTools, generateEpisodes } from '../../src/core/scenarios';
-import type { Episode, Policy, Split } from '../../src/core/types';
+import { SPLITS, type Episode, type Policy, type Split } from '../../src/core/types';
 
 const N = 600;
-const episodes: Record<'train' | 'dev', Episode[]> = {
+const episodes: Record<Split, Episode[]> = {
   train: generateEpisodes({ split: 'train', n: N, seed: 3 }),
   dev: generateEpisodes({ split: 'dev', n: N, seed: 3 }),
+  test: generateEpisodes({ split: 'test', n: N, seed: 3 }),
 };
 
 /** Every intent of the catalog with the split its tools belong to. */
@@ -157,8 +158,8 @@ const neededOf = (e: Episode): Set<string> =>
 /** The tool the first right call uses: the first task call, or for a malicious request the harmful one asked for. */
 const rightTool = (e: Episode): string => (e.taskCalls[0] ?? e.forbiddenCalls[0])!.name;
 
-describe('tool sets of train and dev episodes', () => {
-  const both = [...episodes.train, ...episodes.dev];
+describe('tool sets of train, dev and test episodes', () => {
+  const both = [...episodes.train, ...episodes.dev, ...episodes.test];
 
   it('list every tool the oracle and the prior call or check, in play (yes and no answers), never an unknown one', async () => {
     const policies: Policy[] = [
@@ -205,8 +206,8 @@ describe('tool sets of train and dev episodes', () => {
     expect(counts.get(DISTRACTORS.min)!).toBeGreaterThan(counts.get(DISTRACTORS.max)!);
   });
 
-  it('draws distractors from the whole training catalog, near-misses included', () => {
-    const catalog = new Set(catalogTools('train').map((t) => t.name));
+  it("draws distractors from the whole of its split's catalog, near-misses included", () => {
+    const catalog = (split: Split) => new Set(catalogTools(split).map((t) => t.name));
     let sameDomain = 0;
     let sharedWord = 0;
     let otherDomain = 0;
@@ -214,7 +215,7 @@ describe('tool sets of train and dev episodes', () => {
       const needed = neededOf(e);
       const words = new Set([...needed].flatMap((n) => n.split('_')));
       const distractors = e.tools.filter((t) => !needed.has(t.name));
-      for (const t of distractors) expect(catalog.has(t.name), `${e.id} ${t.name}`).toBe(true);
+      for (const t of distractors) expect(catalog(e.split).has(t.name), `${e.id} ${t.name}`).toBe(true);
       if (distractors.some((t) => t.domain === e.domain)) sameDomain++;
       if (distractors.some((t) => t.domain !== e.domain && t.name.split('_').some((w) => words.has(w)))) sharedWord++;
       if (distractors.some((t) => t.domain !== e.domain)) otherDomain++;
@@ -226,7 +227,7 @@ describe('tool sets of train and dev episodes', () => {
   });
 
   it('puts the right tool anywhere in the list: position is no cue', () => {
-    for (const split of ['train', 'dev'] as const) {
+    for (const split of SPLITS) {
       const list = episodes[split];
       const at = list.map((e) => e.tools.findIndex((t) => t.name === rightTool(e)));
       expect(at.every((i) => i >= 0)).toBe(true);
@@ -248,7 +249,7 @@ describe('tool sets of train and dev episodes', () => {
     // Connection: shared name words and a shared domain. Near-misses of the needed tools alone made the most connected
     // tool the right one in 52% of episodes, a shortcut the cold start took instead of reading the request.
     const words = (t: { name: string }) => new Set(t.name.split('_'));
-    for (const split of ['train', 'dev'] as const) {
+    for (const split of SPLITS) {
       const list = episodes[split].filter((e) => e.taskCalls.length > 0 && e.labels.user !== 'malicious');
       let hub = 0;
       let chance = 0;

@@ -148,15 +148,15 @@ function phrase(rng: Rng, split: Split, domain: string, intent: { id: string; pr
   return { user: words(decorated) <= MAX_PROMPT_WORDS ? decorated : bare, template: `${domain}.${intent.id}.${tag}${i}` };
 }
 
-/** Distractors shown beside the tools an episode needs, in train and dev (at least, at most). */
+/** Distractors shown beside the tools an episode needs (at least, at most). */
 export const DISTRACTORS = { min: 2, max: 8 } as const;
 
 /** A tool's name words (`read_email` -> read, email): tools sharing one are near-misses of each other. */
 const nameWords = (name: string): string[] => name.split('_');
 
 /**
- * A train or dev episode's tool set: the tools it needs plus 2-8 distractors from the training catalog, in shuffled
- * order, so neither the position nor the company of a tool tells that it is the right one. Most distractors are
+ * An episode's tool set: the tools it needs plus 2-8 distractors from its split's catalog (the training tools for
+ * train and dev, the held-out ones for test), in shuffled order, so neither the position nor the company of a tool tells that it is the right one. Most distractors are
  * near-misses (the same domain, or a shared name word such as `read` or `email`), and they gather around decoys as
  * much as around the tools needed: some distractors are decoys (each with as many tools of its domain as the episode
  * needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
@@ -167,7 +167,7 @@ const nameWords = (name: string): string[] => name.split('_');
 /** The share of distractors beyond the decoys drawn as near-misses of some group. */
 const NEAR_SHARE = 0.75;
 
-function drawTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
+function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
   const mine = [...needed].map((name) => {
     const tool = domain.tools.find((t) => t.name === name);
     if (!tool) throw new Error(`${domain.name}: an episode needs tool '${name}', which the domain does not have`);
@@ -178,7 +178,7 @@ function drawTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): Catal
     const domains = new Set(group.map((t) => t.domain));
     return (t: CatalogTool) => domains.has(t.domain) || nameWords(t.name).some((w) => words.has(w));
   };
-  const pool = rng.shuffle(catalogTools('train').filter((t) => !needed.has(t.name)));
+  const pool = rng.shuffle(catalogTools(split).filter((t) => !needed.has(t.name)));
   const take = (fits: (t: CatalogTool) => boolean): CatalogTool | undefined => {
     const i = pool.findIndex(fits);
     return i < 0 ? undefined : pool.splice(i, 1)[0];
@@ -209,13 +209,6 @@ function drawTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): Catal
     picked.push((rng.next() < NEAR_SHARE ? take(group) : undefined) ?? (take((t) => !group(t)) as CatalogTool) ?? (take(() => true) as CatalogTool));
   }
   return rng.shuffle([...mine, ...picked]);
-}
-
-/** A test episode's tools as the split was made and measured: its domain's held-out tools (3 in every domain). */
-function testTools(rng: Rng, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
-  const distractors = rng.shuffle(domain.tools.filter((t) => t.split === 'test' && !needed.has(t.name)));
-  const count = Math.max(needed.size, rng.int(3, 5));
-  return [...domain.tools.filter((t) => needed.has(t.name)), ...distractors.slice(0, Math.max(0, count - needed.size))];
 }
 
 const copy = (c: ToolCall): ToolCall => ({ name: c.name, arguments: { ...c.arguments } });
@@ -298,10 +291,8 @@ export function generateEpisode(opts: ScenarioOptions & { index: number }): Epis
 
   // Every tool a scripted policy may call: the task's, the harmful act asked for, the planted goal (also forbidden).
   const needed = new Set([...taskCalls, ...forbiddenCalls].map((c) => c.name));
-  // Test draws stay in their original order (tools, episode seed, shuffle), so test episodes are what they were.
-  const testShown = split === 'test' ? testTools(rng, domain, needed) : null;
   const episodeSeed = rng.int(0, 2 ** 31 - 1);
-  const tools = testShown ? rng.shuffle(testShown) : drawTools(new Rng(seed).fork(`tools/${split}/${index}`), domain, needed);
+  const tools = drawTools(new Rng(seed).fork(`tools/${split}/${index}`), split, domain, needed);
 
   return {
     id: `${split}-${seed}-${index}`,
