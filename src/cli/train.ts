@@ -220,6 +220,7 @@ async function trainLoop(run: TrainingRun, dir: string, reward: IsolatedReward |
     process.stderr.write('\nstopping after this step; saving a resumable checkpoint (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
+  process.stderr.write(`training into ${dir}: Ctrl-C stops after the current step and saves a resumable checkpoint\n`);
   try {
     const bar = progressBar('cold start', sft.steps);
     const gbar = progressBar('grpo', grpo.iterations);

@@ -80,7 +80,8 @@ describe('custom reward code in a run folder or config', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
-        if (stderr.includes('backend:')) (clearInterval(poll), resolve());
+        // Ctrl-C is handled once training has begun (before it, there is nothing to save and the default applies).
+        if (stderr.includes('Ctrl-C stops after the current step')) (clearInterval(poll), resolve());
       }, 50);
     });
     await new Promise((r) => setTimeout(r, 4000)); // the rollouts are done by now: the reward is looping
