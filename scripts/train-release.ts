@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   );
 
   const saveWork = async (): Promise<void> => {
-    await saveCheckpointDir(work, run.policy, run.tokenizer, { meta: { config, progress: run.progress } });
+    await saveCheckpointDir(work, run.policy, run.tokenizer, { meta: { config, progress: run.progress }, optimizer: await run.optimizerState() });
     if (run.reference) await saveCheckpointDir(join(work, 'base'), run.reference, run.tokenizer, { meta: { config, progress: run.progress } });
     await writeFile(join(work, 'release-state.json'), JSON.stringify(state) + '\n');
   };

@@ -158,7 +158,7 @@ export class TrainerService {
 
   /** A run rebuilt from a snapshot (IndexedDB after a reload, an imported checkpoint, a lost device). */
   async restore(runId: string, snap: RunSnapshot, source: RunInfo['source'] = 'restore'): Promise<RunInfo> {
-    return this.install(runId, this.rebuild(runId, snap), source);
+    return this.install(runId, await this.rebuild(runId, snap), source);
   }
 
   /** An exported checkpoint file pair as the new start of a run (GRPO starts afresh from it). */
@@ -171,7 +171,7 @@ export class TrainerService {
   /** Another run starting from the same weights and progress as `fromId`, with its own config (A/B). */
   async fork(fromId: string, runId: string, config: RunConfig): Promise<RunInfo> {
     const snap = await this.snapshotOf(fromId);
-    return this.install(runId, this.rebuild(runId, { ...snap, config: { ...config, model: snap.config.model } }), this.sources.get(fromId) ?? 'restore');
+    return this.install(runId, await this.rebuild(runId, { ...snap, config: { ...config, model: snap.config.model } }), this.sources.get(fromId) ?? 'restore');
   }
 
   /**
@@ -345,15 +345,22 @@ export class TrainerService {
     return run;
   }
 
-  private rebuild(runId: string, snap: RunSnapshot): TrainingRun {
-    const { model, tokenizer } = deserializeCheckpoint(snap.policy.manifest, snap.policy.weights.slice(0), { trainable: true });
+  private async rebuild(runId: string, snap: RunSnapshot): Promise<TrainingRun> {
+    const { model, tokenizer, optimizer } = deserializeCheckpoint(snap.policy.manifest, snap.policy.weights.slice(0), { trainable: true });
     const reference = snap.reference ? deserializeCheckpoint(snap.reference.manifest, snap.reference.weights.slice(0)).model : null;
-    return new TrainingRun(snap.config, tokenizer, model, snap.progress, reference, this.sandboxFor(runId));
+    const run = new TrainingRun(snap.config, tokenizer, model, snap.progress, reference, this.sandboxFor(runId));
+    try {
+      await run.restoreOptimizerState(optimizer);
+    } catch (e) {
+      run.dispose();
+      throw new Error(`checkpoint: ${(e as Error).message}`);
+    }
+    return run;
   }
 
   private async capture(run: TrainingRun): Promise<RunSnapshot> {
     const meta = { config: run.config, progress: run.progress };
-    const policy = await serializeCheckpoint(run.policy, run.tokenizer, { meta });
+    const policy = await serializeCheckpoint(run.policy, run.tokenizer, { meta, optimizer: await run.optimizerState() });
     const reference = run.reference ? await this.serializedReference(run.reference, run.tokenizer, meta) : null;
     return { config: run.config, progress: run.progress, policy, reference };
   }
@@ -418,7 +425,7 @@ export class TrainerService {
       } catch {
         // disposing on a lost device may throw; the memory goes with the device anyway
       }
-      this.runs.set(id, this.rebuild(id, this.lastGood.get(id) as RunSnapshot));
+      this.runs.set(id, await this.rebuild(id, this.lastGood.get(id) as RunSnapshot));
     }
     this.deviceLost = null;
     this.shipped.clear();

@@ -185,9 +185,16 @@ export async function resumeRun(
   { config, progress }: { config: RunConfig; progress: RunProgress },
   sandbox: IsolatedRewardSandbox | undefined,
 ): Promise<TrainingRun> {
-  const { model, tokenizer } = await loadCheckpointDir(dir, { trainable: true });
+  const { model, tokenizer, optimizer } = await loadCheckpointDir(dir, { trainable: true });
   const reference = progress.grpoIterationsDone > 0 ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
-  return new TrainingRun(config, tokenizer, model, progress, reference, sandbox);
+  const run = new TrainingRun(config, tokenizer, model, progress, reference, sandbox);
+  try {
+    await run.restoreOptimizerState(optimizer);
+  } catch (e) {
+    run.dispose();
+    throw new UsageError(`checkpoint: ${dir}: ${(e as Error).message}`);
+  }
+  return run;
 }
 
 /** A step whose loss is not finite has already written NaN or infinity into the weights: stop before any save. */
@@ -205,8 +212,12 @@ async function trainLoop(run: TrainingRun, dir: string, reward: IsolatedReward |
   const { sft, grpo } = run.config;
   await mkdir(dir, { recursive: true });
   const metricsFile = join(dir, 'metrics.jsonl');
-  const save = (target: string, metrics?: unknown) =>
-    saveCheckpointDir(target, run.policy, run.tokenizer, { metrics, meta: { config: run.config, progress: run.progress } });
+  const save = async (target: string, metrics?: unknown, resumable = false) =>
+    saveCheckpointDir(target, run.policy, run.tokenizer, {
+      metrics,
+      meta: { config: run.config, progress: run.progress },
+      ...(resumable ? { optimizer: await run.optimizerState() } : {}),
+    });
   let stop = false;
   let stopAt = 0;
   const onSigint = () => {
@@ -258,7 +269,7 @@ async function trainLoop(run: TrainingRun, dir: string, reward: IsolatedReward |
       if (stop) break;
     }
     gbar.done();
-    await save(dir, last);
+    await save(dir, last, true);
     process.stderr.write(`${stop ? 'saved resumable checkpoint' : 'saved checkpoint'} to ${dir}\n`);
     if (stop) process.exitCode = 130;
   } finally {

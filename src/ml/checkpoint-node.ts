@@ -1,7 +1,7 @@
 // Checkpoints as folders on disk (Node only: kept apart so the page's bundle never imports node:fs).
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, WEIGHTS_FILE, deserializeCheckpoint, serializeCheckpoint, type CheckpointMeta } from './checkpoint';
+import { MANIFEST_FILE, WEIGHTS_FILE, deserializeCheckpoint, serializeCheckpoint } from './checkpoint';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
 
@@ -15,13 +15,13 @@ export async function saveCheckpointDir(
   dir: string,
   model: TransformerLM,
   tokenizer: Tokenizer,
-  extra: { metrics?: unknown; meta?: CheckpointMeta } = {},
+  extra: Parameters<typeof serializeCheckpoint>[2] = {},
 ): Promise<void> {
   const { manifest, weights } = await serializeCheckpoint(model, tokenizer, extra);
   const values = new Float32Array(weights);
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
-    const w = manifest.weights.find((e) => e.offset <= bad * 4 && bad * 4 < e.offset + e.length);
+    const w = [...manifest.weights, ...(manifest.optimizer ?? [])].find((e) => e.offset <= bad * 4 && bad * 4 < e.offset + e.length);
     throw new Error(`checkpoint: weight ${w?.name ?? '?'} holds ${values[bad]}; not saved to ${dir} (the checkpoint there, if any, is kept)`);
   }
   await mkdir(dir, { recursive: true });

@@ -24,6 +24,18 @@ const CheckpointMetaSchema = z.object({
 });
 export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
 
+const BlobEntrySchema = z
+  .object({
+    name: z.string().min(1),
+    shape: z.array(z.number().int().min(0)),
+    dtype: z.literal('float32'),
+    /** Byte offset in the blob. */
+    offset: z.number().int().min(0),
+    /** Byte length in the blob. */
+    length: z.number().int().min(0),
+  })
+  .strict();
+
 const CheckpointManifestSchema = z
   .object({
     format: z.literal(CHECKPOINT_FORMAT),
@@ -33,19 +45,9 @@ const CheckpointManifestSchema = z
     /** Evaluation or training metrics, shown beside the checkpoint. */
     metrics: z.unknown().optional(),
     meta: CheckpointMetaSchema.optional(),
-    weights: z.array(
-      z
-        .object({
-          name: z.string().min(1),
-          shape: z.array(z.number().int().min(0)),
-          dtype: z.literal('float32'),
-          /** Byte offset in the blob. */
-          offset: z.number().int().min(0),
-          /** Byte length in the blob. */
-          length: z.number().int().min(0),
-        })
-        .strict(),
-    ),
+    weights: z.array(BlobEntrySchema),
+    /** A resumable checkpoint's optimizer state (see adam-state.ts), after the weights in the same blob. */
+    optimizer: z.array(BlobEntrySchema).optional(),
   })
   .strict();
 export type CheckpointManifest = z.infer<typeof CheckpointManifestSchema>;
@@ -59,20 +61,24 @@ export interface Checkpoint {
 export async function serializeCheckpoint(
   model: TransformerLM,
   tokenizer: Tokenizer,
-  extra: { metrics?: unknown; meta?: CheckpointMeta } = {},
+  extra: { metrics?: unknown; meta?: CheckpointMeta; optimizer?: readonly NamedWeight[] } = {},
 ): Promise<Checkpoint> {
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     throw new Error(`checkpoint: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}`);
   }
   const named = await model.getWeights();
-  const blob = new Float32Array(named.reduce((a, w) => a + w.values.length, 0));
+  const state = extra.optimizer ?? [];
+  const blob = new Float32Array([...named, ...state].reduce((a, w) => a + w.values.length, 0));
   let at = 0;
-  const weights = named.map((w) => {
-    blob.set(w.values, at);
-    const entry = { name: w.name, shape: w.shape, dtype: 'float32' as const, offset: at * 4, length: w.values.length * 4 };
-    at += w.values.length;
-    return entry;
-  });
+  const entries = (list: readonly NamedWeight[]) =>
+    list.map((w) => {
+      blob.set(w.values, at);
+      const entry = { name: w.name, shape: w.shape, dtype: 'float32' as const, offset: at * 4, length: w.values.length * 4 };
+      at += w.values.length;
+      return entry;
+    });
+  const weights = entries(named);
+  const optimizer = entries(state);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -81,6 +87,7 @@ export async function serializeCheckpoint(
     ...(extra.metrics !== undefined ? { metrics: extra.metrics } : {}),
     ...(extra.meta !== undefined ? { meta: extra.meta } : {}),
     weights,
+    ...(optimizer.length > 0 ? { optimizer } : {}),
   };
   return { manifest, weights: blob.buffer };
 }
@@ -94,7 +101,7 @@ export function deserializeCheckpoint(
   manifest: unknown,
   weights: ArrayBuffer,
   opts: { trainable?: boolean } = {},
-): { model: TransformerLM; tokenizer: Tokenizer; manifest: CheckpointManifest } {
+): { model: TransformerLM; tokenizer: Tokenizer; manifest: CheckpointManifest; optimizer: NamedWeight[] } {
   const m = parseManifest(manifest);
   const tokenizer = wrap(() => Tokenizer.fromJSON(m.tokenizer));
   if (tokenizer.vocabSize !== m.config.vocabSize) {
@@ -115,8 +122,22 @@ export function deserializeCheckpoint(
       throw new Error(`checkpoint: weight ${spec.name} has shape [${shape}], the config needs [${spec.shape}]`);
     }
   }
+  const named = readEntries(m.weights, weights);
+  const optimizer = readEntries(m.optimizer ?? [], weights);
+  const model = new TransformerLM(m.config, opts);
+  try {
+    wrap(() => model.setWeights(named));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, tokenizer, manifest: m, optimizer };
+}
+
+/** The arrays a manifest's table lists in the blob, each checked against the blob's size. */
+function readEntries(table: readonly z.infer<typeof BlobEntrySchema>[], weights: ArrayBuffer): NamedWeight[] {
   const seen = new Set<string>();
-  const named: NamedWeight[] = m.weights.map((w) => {
+  return table.map((w) => {
     if (seen.has(w.name)) throw new Error(`checkpoint: weight ${w.name} is listed twice`);
     seen.add(w.name);
     const expected = w.shape.reduce((a, b) => a * b, 1) * 4;
@@ -131,14 +152,6 @@ export function deserializeCheckpoint(
     }
     return { name: w.name, shape: w.shape, values: new Float32Array(weights.slice(w.offset, w.offset + w.length)) };
   });
-  const model = new TransformerLM(m.config, opts);
-  try {
-    wrap(() => model.setWeights(named));
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return { model, tokenizer, manifest: m };
 }
 
 /** Fetches `${baseUrl}/manifest.json` and `${baseUrl}/weights.bin` and rebuilds the checkpoint (browser or worker). */

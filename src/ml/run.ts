@@ -11,7 +11,8 @@ import { catalogTools, generateEpisodes } from '../core/scenarios';
 import type { ChatMessage, ToolSpec } from '../core/types';
 import type { RunProgress } from './checkpoint';
 import { GrpoTrainer, type EpisodeSource, type GrpoHooks, type IterationMetrics } from './grpo';
-import { TransformerLM } from './model';
+import { adamState, restoreAdam } from './adam-state';
+import { TransformerLM, type NamedWeight } from './model';
 import { fitContext, type TrainSequence } from './rollout';
 import type { Replica } from './replicas';
 import { encodeConversation, sftLearningRate, sftStep } from './sft';
@@ -123,6 +124,19 @@ export class TrainingRun {
     this.sftStepsDone++;
     const tokens = batch.reduce((a, b) => a + b.ids.length, 0);
     return { step: this.sftStepsDone, loss, tokensPerSecond: tokens / ((performance.now() - started) / 1000) };
+  }
+
+  /** The state of the phase's optimizer (cold start or GRPO), saved with a resumable checkpoint; empty before its first update. */
+  async optimizerState(): Promise<NamedWeight[]> {
+    const optimizer = this.grpo?.optimizer ?? this.sftOptimizer;
+    return optimizer ? adamState(optimizer, this.policy.config) : [];
+  }
+
+  /** Continues the phase's optimizer from a saved state, so a resumed run steps as the run would have gone on. */
+  async restoreOptimizerState(state: readonly NamedWeight[]): Promise<void> {
+    if (state.length === 0) return;
+    if (!this.grpo) this.sftOptimizer ??= tf.train.adam(this.config.sft.learningRate);
+    await restoreAdam(this.grpo?.optimizer ?? (this.sftOptimizer as tf.Optimizer), state, this.policy.config);
   }
 
   /** The batch of the i-th transcript step. */

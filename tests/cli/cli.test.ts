@@ -82,7 +82,11 @@ describe('asp train and eval', () => {
     expect(trained.code).toBe(0);
     const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.phase)).toEqual(['sft', 'grpo']);
+    // The run's checkpoint carries its optimizer's state, so a resume continues Adam's moments rather than zeros.
+    const optimizerOf = async () => JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).optimizer?.map((e: { name: string }) => e.name);
+    expect(await optimizerOf()).toContain('adam/step');
     expect((await asp('train', '--resume', out)).code).toBe(0); // already finished: saves again, trains nothing
+    expect(await optimizerOf()).toContain('adam/m/tok_emb');
 
     const split = await asp('eval', '--checkpoint', out, '--split', 'test', '--n', '3', '--max-new-tokens', '8');
     expect(split.code).toBe(0);

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig, type RunConfig } from '../../src/core/config';
 import { chooseBackend } from '../../src/ml/backend';
+import { deserializeCheckpoint, serializeCheckpoint } from '../../src/ml/checkpoint';
 import { TrainingRun } from '../../src/ml/run';
 import { sftLearningRate } from '../../src/ml/sft';
 import { trainStep, trainSteps, type TrainEvent } from '../../src/ml/train';
@@ -54,6 +55,70 @@ describe('trainSteps', () => {
     expect(resumed.progress).toEqual({ sftStepsDone: 1, grpoIterationsDone: 3 });
     first.dispose();
     resumed.dispose();
+  }, 60_000);
+});
+
+describe("the optimizer's state in a resumable checkpoint", () => {
+  const weightsOf = async (run: TrainingRun) => (await run.policy.getWeights()).flatMap((w) => Array.from(w.values));
+  const maxDiff = (a: number[], b: number[]) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+  /** A run stopped after `at` steps of `kind`, saved to a checkpoint and loaded again (optimizer state kept or not). */
+  const reloaded = async (run: TrainingRun, keep: boolean): Promise<TrainingRun> => {
+    const ckpt = await serializeCheckpoint(run.policy, run.tokenizer, { optimizer: keep ? await run.optimizerState() : [] });
+    const { model, tokenizer, optimizer } = deserializeCheckpoint(ckpt.manifest, ckpt.weights, { trainable: true });
+    const again = new TrainingRun(run.config, tokenizer, model, run.progress, run.reference?.clone() ?? null);
+    await again.restoreOptimizerState(optimizer);
+    return again;
+  };
+
+  /** A tiny run two updates into `kind`, so its moments are no longer what a fresh optimizer starts from. */
+  const twoUpdatesInto = async (kind: 'sft' | 'grpo'): Promise<TrainingRun> => {
+    let run = await TrainingRun.create(tiny(3, 3));
+    if (kind === 'sft') {
+      for (let i = 0; i < 2; i++) await trainStep(run);
+      return run;
+    }
+    // A tiny model's rollouts all score 0, so GRPO's gradient here is the KL term's: a base taken one cold-start step
+    // before the policy makes it non-zero (on prompts that fit the context: tiny()'s 256 tokens hold none).
+    run.dispose();
+    run = await TrainingRun.create(parseRunConfig({ ...tiny(3, 3), model: { ...tiny(3, 3).model, contextLength: 1024, vocabSize: 1024 } }));
+    await trainStep(run);
+    const base = run.policy.clone();
+    for (let i = 0; i < 2; i++) await trainStep(run);
+    const config = parseRunConfig({ ...run.config, grpo: { ...run.config.grpo, klCoef: 0.5 } });
+    const grpo = new TrainingRun(config, run.tokenizer, run.policy.clone({ trainable: true }), { sftStepsDone: 3, grpoIterationsDone: 1 }, base);
+    run.dispose();
+    for (let i = 0; i < 2; i++) await trainStep(grpo);
+    return grpo;
+  };
+
+  it.each(['sft', 'grpo'] as const)('makes a resumed run take the same %s step as the run that went on', async (kind) => {
+    const run = await twoUpdatesInto(kind);
+    const kept = await reloaded(run, true);
+    const lost = await reloaded(run, false);
+    expect((await kept.optimizerState()).map((w) => w.name)).toEqual((await run.optimizerState()).map((w) => w.name));
+    const events = [];
+    for (const r of [run, kept, lost]) events.push((await trainStep(r)).kind);
+    expect(events).toEqual([kind, kind, kind]);
+    const [goneOn, resumed, restarted] = (await Promise.all([run, kept, lost].map(weightsOf))) as [number[], number[], number[]];
+    expect(maxDiff(goneOn, resumed)).toBeLessThan(1e-6);
+    // Without the state the step differs: the test can tell.
+    expect(maxDiff(goneOn, restarted)).toBeGreaterThan(1e-4);
+    for (const r of [run, kept, lost]) r.dispose();
+  }, 120_000);
+
+  it('refuses a state that does not fit the model, naming the entry', async () => {
+    const run = await TrainingRun.create(tiny(2, 0));
+    await trainStep(run);
+    const state = await run.optimizerState();
+    expect(state[0]?.name).toBe('adam/step');
+    const again = await TrainingRun.create(tiny(2, 0));
+    await expect(again.restoreOptimizerState(state.slice(0, -1))).rejects.toThrow(/optimizer state: \d+ entries, the model needs \d+/);
+    const bent = state.map((w, i) => (i === 1 ? { ...w, shape: [w.values.length] } : w));
+    await expect(again.restoreOptimizerState(bent)).rejects.toThrow(new RegExp(`optimizer state: ${state[1]!.name} has shape`));
+    const nan = state.map((w, i) => (i === 2 ? { ...w, values: w.values.map(() => NaN) } : w));
+    await expect(again.restoreOptimizerState(nan)).rejects.toThrow(/not finite/);
+    run.dispose();
+    again.dispose();
   }, 60_000);
 });
 

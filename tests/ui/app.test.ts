@@ -144,6 +144,9 @@ describe('TrainerService (Node, wasm, in-process sandbox)', () => {
     const info = await trainer.restore('b', snap);
     expect(info.progress).toEqual(snap.progress);
     const again = await trainer.snapshot('b');
+    // The blob holds the weights and then the optimizer's state, which a reload restores too.
+    expect(snap.policy.manifest.optimizer?.[0]?.name).toBe('adam/step');
+    expect(again.policy.manifest.optimizer).toEqual(snap.policy.manifest.optimizer);
     expect(new Float32Array(again.policy.weights)).toEqual(new Float32Array(snap.policy.weights));
     expect(new Float32Array(again.reference!.weights)).toEqual(new Float32Array(snap.reference!.weights));
     await expect(trainer.importCheckpoint('c', { manifest: { format: 'nope' } as never, weights: new ArrayBuffer(8) }, config)).rejects.toThrow(/checkpoint: not an asp-checkpoint manifest/);
