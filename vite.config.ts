@@ -61,7 +61,10 @@ function serviceWorker(): Plugin {
       publicDir = config.publicDir;
     },
     generateBundle(_options, bundle) {
-      const files = ['./', 'index.html', ...Object.keys(bundle).filter((f) => f !== 'index.html'), ...listFiles(publicDir).filter((f) => !f.startsWith('benchmarks/') || f === 'benchmarks/index.json')];
+      // Not precached: the benchmark suites (fetched when opened) and a release run's working state (checkpoints/run,
+      // committed while a run spans sessions; the page never reads it).
+      const precached = (f: string) => (!f.startsWith('benchmarks/') || f === 'benchmarks/index.json') && !f.startsWith('checkpoints/run/');
+      const files = ['./', 'index.html', ...Object.keys(bundle).filter((f) => f !== 'index.html'), ...listFiles(publicDir).filter(precached)];
       const source = `const PRECACHE = ${JSON.stringify(files.map((f) => (f === './' ? f : `./${f}`)))};\n${readFileSync(join(import.meta.dirname, 'src/app/sw.js'), 'utf8')}`;
       this.emitFile({ type: 'asset', fileName: 'sw.js', source });
     },
