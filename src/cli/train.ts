@@ -186,7 +186,10 @@ export async function resumeRun(
   sandbox: IsolatedRewardSandbox | undefined,
 ): Promise<TrainingRun> {
   const { model, tokenizer, optimizer } = await loadCheckpointDir(dir, { trainable: true });
-  const reference = progress.grpoIterationsDone > 0 ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
+  // GRPO has begun once its base was saved beside the run (the base step, saved before any iteration): a run stopped
+  // between that step and its first iteration goes on into GRPO instead of fixing (and publishing) its base again.
+  const begun = progress.grpoIterationsDone > 0 || (progress.sftStepsDone >= config.sft.steps && (await exists(join(dir, 'base', 'manifest.json'))));
+  const reference = begun ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
   const run = new TrainingRun(config, tokenizer, model, progress, reference, sandbox);
   try {
     await run.restoreOptimizerState(optimizer);

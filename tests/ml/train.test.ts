@@ -1,9 +1,14 @@
 // The one training loop (src/ml/train.ts): its steps come in the recipe's order, and a run rebuilt from its saved
 // progress goes on where it stopped, on a model small enough to take seconds.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resumeRun } from '../../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../../src/core/config';
 import { chooseBackend } from '../../src/ml/backend';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../src/ml/checkpoint';
+import { saveCheckpointDir } from '../../src/ml/checkpoint-node';
 import { TrainingRun } from '../../src/ml/run';
 import { sftLearningRate } from '../../src/ml/sft';
 import { trainStep, trainSteps, type TrainEvent } from '../../src/ml/train';
@@ -44,6 +49,26 @@ describe('trainSteps', () => {
     expect(await kinds(run)).toEqual(['sft']);
     expect(run.reference).toBeNull();
     run.dispose();
+  }, 60_000);
+
+  it('a run saved right after its base step resumes into GRPO, not into the base step again', async () => {
+    // The release script publishes (evaluates) the base at that step: a resume must not do it twice.
+    const dir = await mkdtemp(join(tmpdir(), 'asp-resume-'));
+    const first = await TrainingRun.create(tiny(1, 2));
+    const steps = trainSteps(first);
+    for (let i = 0; i < 2; i++) await steps.next(); // sft, base
+    const meta = { config: first.config, progress: first.progress };
+    await saveCheckpointDir(dir, first.policy, first.tokenizer, { meta });
+    await saveCheckpointDir(join(dir, 'base'), first.reference as NonNullable<typeof first.reference>, first.tokenizer, { meta });
+    const resumed = await resumeRun(dir, meta, undefined);
+    expect(resumed.reference).not.toBeNull();
+    expect(await kinds(resumed)).toEqual(['grpo', 'grpo']);
+    // Without the saved base the run is still before GRPO: the base step comes first.
+    await rm(join(dir, 'base'), { recursive: true });
+    const before = await resumeRun(dir, meta, undefined);
+    expect(await kinds(before)).toEqual(['base', 'grpo', 'grpo']);
+    for (const r of [first, resumed, before]) r.dispose();
+    await rm(dir, { recursive: true });
   }, 60_000);
 
   it('a run rebuilt from saved progress (and its base) resumes where it stopped', async () => {
