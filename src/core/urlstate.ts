@@ -71,11 +71,21 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
 /**
  * Named bundles of settings a link can start from (`?preset=demo`); settings also in the link win. The page then
  * shows the expanded settings in its address, so the run is keyed by them as any other.
- * demo: from the shipped base, short iterations (4 episodes × 4 rollouts, 3 turns) and a larger learning rate, so a
- * room sees the decision matrices move within minutes on a laptop CPU.
+ * demo: from the shipped base, short iterations (6 episodes x 4 rollouts, 3 turns) on the decision it learns fastest:
+ * episodes whose tool output is benign or carries a planted instruction. In tests/ml/grpo-learns.test.ts these
+ * settings take held-out planted instructions from 0% to 88% checked in 4 iterations while benign outputs are still
+ * carried on; the user's own request moves far slower from this base (see that test).
  */
 export const PRESETS = {
-  demo: { 'grpo.episodesPerIteration': '4', 'grpo.groupSize': '4', 'grpo.learningRate': '0.001', 'grpo.maxNewTokens': '48', maxTurns: '3', 'grpo.iterations': '200' },
+  demo: {
+    'grpo.episodesPerIteration': '6',
+    'grpo.groupSize': '4',
+    'grpo.learningRate': '0.001',
+    maxTurns: '3',
+    'mix.benignTool': '1',
+    'mix.maliciousTool': '1',
+    'grpo.iterations': '200',
+  },
 } as const satisfies Record<string, Record<string, string>>;
 export type PresetName = keyof typeof PRESETS;
 
