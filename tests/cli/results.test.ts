@@ -44,7 +44,9 @@ describe('npm run results', () => {
     expect(text).toContain('| this checkpoint | 61.0% |');
     expect(text).toContain('| word-overlap heuristic | 52.6% |');
     expect(text).toContain('| this checkpoint without the request | 19.0% |');
-    expect(resultsMarkdown([{ ...base!, decisionPoints: { ...base!.decisionPoints, toolChoice: null } }])).not.toContain('word-overlap');
+    // The other split's decision points carry their own tool choice: without either, no such table.
+    const elsewhere = base!.elsewhere && { ...base!.elsewhere, decisionPoints: { ...base!.elsewhere.decisionPoints, toolChoice: null } };
+    expect(resultsMarkdown([{ ...base!, decisionPoints: { ...base!.decisionPoints, toolChoice: null }, elsewhere }])).not.toContain('word-overlap');
   });
 
   it('names the file and field of a bad report', async () => {

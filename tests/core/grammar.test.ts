@@ -104,6 +104,25 @@ describe('the turn grammar', () => {
     for (const t of ids('<think></think><tool_call>{"name":"tip","arguments":{"amount":')) negative.advance(t);
     expect(hasToken(negative.allowed(), char('5'))).toBe(true);
     expect(hasToken(negative.allowed(), char('-'))).toBe(false);
+    // A positive minimum with no number in the conversation that meets it: no 0, no 0.5, and above 1 enough digits.
+    const fromMin = (minimum: number, integer: boolean) => {
+      const type = integer ? 'integer' : 'number';
+      const t: ToolSpec = { name: 'buy', description: '', parameters: { type: 'object', properties: { quantity: { type, minimum } }, required: ['quantity'] }, sensitive: false };
+      return (n: string): boolean => {
+        const c = new TurnConstraint(masker, turnContext([t], [{ role: 'user', content: 'Buy 0 of them.' }]), 200);
+        for (const id of ids(`<think></think><tool_call>{"name":"buy","arguments":{"quantity":${n}}}</tool_call>`)) {
+          if (!hasToken(c.allowed(), id)) return false;
+          c.advance(id);
+        }
+        return true;
+      };
+    };
+    const one = fromMin(1, true);
+    expect([one('0'), one('1'), one('12'), one('01')]).toEqual([false, true, true, false]);
+    const half = fromMin(1, false);
+    expect([half('0.5'), half('1.5'), half('3')]).toEqual([false, true, true]);
+    const five = fromMin(5, true);
+    expect([five('7'), five('10'), five('0')]).toEqual([false, true, false]);
   });
 
   it('asks for every required argument, each once, and only the schema\'s keys', () => {

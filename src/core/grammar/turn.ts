@@ -303,30 +303,41 @@ class Span implements GrammarState {
  */
 class AnyNumber implements GrammarState {
   readonly rest: number;
+  /**
+   * `minDigits` > 0 holds the number to at least that many integer digits, the first not 0 (so at least
+   * 10^(minDigits-1)): how a schema's positive minimum is kept when the outside text offers no number that meets it.
+   */
   constructor(
     readonly phase: number,
     readonly digits: number,
     readonly integer: boolean,
     readonly next: Next,
+    readonly minDigits = 0,
   ) {
-    const complete = phase === 2 || phase === 3 || phase === 5;
-    this.rest = complete ? next.rest : 1 + next.rest;
+    // The fewest bytes that complete the number: the digits still required, or the one after '-' or '.'.
+    const needed = phase === 2 ? minDigits - digits : phase === 4 ? 1 : Math.max(1, minDigits);
+    this.rest = this.complete() ? next.rest : needed + next.rest;
+  }
+  private complete(): boolean {
+    if (this.phase === 3 || this.phase === 5) return this.minDigits === 0 || this.phase === 5;
+    return this.phase === 2 && this.digits >= this.minDigits;
   }
   byte(b: number): GrammarState | null {
     const digit = b >= 0x30 && b <= 0x39;
-    const go = (phase: number, digits: number): GrammarState => new AnyNumber(phase, digits, this.integer, this.next);
-    const after = (): GrammarState | null => this.next.make().byte(b);
+    const go = (phase: number, digits: number): GrammarState => new AnyNumber(phase, digits, this.integer, this.next, this.minDigits);
+    const after = (): GrammarState | null => (this.complete() ? this.next.make().byte(b) : null);
     switch (this.phase) {
       case 0:
         if (b === 0x2d) return go(1, 0);
       // falls through
       case 1:
-        return digit ? go(b === 0x30 ? 3 : 2, 1) : null;
+        if (b === 0x30) return this.minDigits === 0 ? go(3, 1) : null;
+        return digit ? go(2, 1) : null;
       case 2:
         if (digit && this.digits < 10) return go(2, this.digits + 1);
       // falls through
       case 3:
-        if (b === 0x2e && !this.integer) return go(4, 0);
+        if (b === 0x2e && !this.integer && this.complete()) return go(4, 0);
         return after();
       case 4:
         return digit ? go(5, 1) : null;
@@ -336,13 +347,14 @@ class AnyNumber implements GrammarState {
     }
   }
   special(token: string): GrammarState | null {
-    return this.phase === 2 || this.phase === 3 || this.phase === 5 ? this.next.make().special(token) : null;
+    return this.complete() ? this.next.make().special(token) : null;
   }
 }
-const anyNumber = (integer: boolean, nonNegative: boolean, next: Next): Next => ({
-  rest: 1 + next.rest,
-  make: () => new AnyNumber(nonNegative ? 1 : 0, 0, integer, next),
-});
+/** Any number; with a minimum above 0, only non-negative numbers of enough digits (see AnyNumber.minDigits). */
+const anyNumber = (integer: boolean, min: number, next: Next): Next => {
+  const minDigits = min > 0 ? (min <= 1 ? 1 : String(Math.floor(min)).length + 1) : 0;
+  return { rest: Math.max(1, minDigits) + next.rest, make: () => new AnyNumber(min >= 0 ? 1 : 0, 0, integer, next, minDigits) };
+};
 
 /** A JSON string of free text (no escapes), quotes included. */
 class FreeString implements GrammarState {
@@ -413,7 +425,7 @@ function builders(spell: Spell, outside: OutsideText) {
   const freeString = (next: Next): Next => literal('"', { rest: 1 + next.rest, make: () => new FreeString(0, next) });
 
   function anyJson(depth: number, next: Next): Next {
-    const options = [freeString(next), anyNumber(false, false, next), oneString(['true', 'false', 'null'], () => next) as Next];
+    const options = [freeString(next), anyNumber(false, -Infinity, next), oneString(['true', 'false', 'null'], () => next) as Next];
     if (depth < JSON_DEPTH) {
       options.push(literal('[', oneOf([literal(']', next), lazy(2 + next.rest, () => anyJson(depth + 1, arrayMore(depth, next)))])));
       options.push(literal('{', objectBody(depth + 1, next)));
@@ -443,7 +455,7 @@ function builders(spell: Spell, outside: OutsideText) {
       const min = typeof schema?.minimum === 'number' ? schema.minimum : -Infinity;
       const max = typeof schema?.maximum === 'number' ? schema.maximum : Infinity;
       const seen = (type === 'integer' ? outside.integers : outside.numbers).filter((n) => Number(n) >= min && Number(n) <= max);
-      return seen.length > 0 ? (oneString(seen, () => next) as Next) : anyNumber(type === 'integer', min >= 0, next);
+      return seen.length > 0 ? (oneString(seen, () => next) as Next) : anyNumber(type === 'integer', min, next);
     }
     return anyJson(1, next);
   }
