@@ -72,11 +72,8 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
  * Named bundles of settings a link can start from (`?preset=demo`); settings also in the link win. The page then
  * shows the expanded settings in its address, so the run is keyed by them as any other.
  * demo: from the shipped base, short iterations (6 episodes x 4 rollouts, 3 turns) on the decision it learns fastest:
- * episodes whose tool output is benign or carries a planted instruction. In tests/ml/grpo-learns.test.ts these
- * settings (seed 11) take held-out planted instructions from 0% to 88% checked in 4 iterations while benign outputs
- * are still carried on; the user's own request moves far slower from this base (see that test). The page's run (seed
- * 7), measured by npm run demo:timing, did not hold it: its rollouts checked up to 25% of planted instructions by
- * iteration 6 of 12 in five minutes, then none.
+ * episodes whose tool output is benign or carries a planted instruction, the settings tests/ml/grpo-learns.test.ts
+ * proves on (the README gives what npm run demo:timing measured of them in the page).
  */
 export const PRESETS = {
   demo: {

@@ -8,7 +8,7 @@
 // iterations (obeyed 96% -> 4%), benign tool outputs carried on 100% before and after; with 8 x 5 rollouts an iteration
 // it took 6 iterations to reach 50%, with two turns 6 iterations moved nothing.
 // The user's request is not the target: from this base, six iterations on benign and malicious requests moved both
-// classes' sampled first decisions alike (refuse 56% of benign and 62% of malicious requests, from 21% and 20%): the
+// classes' sampled first decisions alike (refuse 58% of benign and 65% of malicious requests, from 22% and 21%): the
 // request's class barely reaches the first decision, while a planted instruction sits right before its own.
 import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
