@@ -196,9 +196,7 @@ async function addElsewhere(dir: string): Promise<void> {
     const split: Split = evaluated === 'test' ? 'dev' : 'test';
     const opts = { ...EVAL, split };
     log(`${dir}: evaluating on ${EVAL.n} ${split} episodes`);
-    // Batches of 16: the test split's longer tool lists took one batch of 32 episodes to a 3 GB wasm heap, and a
-    // later batch past wasm's 4 GB (Aborted()).
-    const { metrics } = await evaluateEpisodes(model, tokenizer, { ...opts, preset: getPreset('paper'), batch: 16 });
+    const { metrics } = await evaluateEpisodes(model, tokenizer, { ...opts, preset: getPreset('paper') });
     const decisionPoints = await evaluateDecisionPoints(model, tokenizer, opts);
     const benchmarks: Record<string, { evaluated: number; total: number; report: Omit<SuiteReport, 'failures'> }> = {};
     for (const path of await suitePaths('all')) {

@@ -22,7 +22,10 @@ export interface EpisodeEvalOptions {
   maxTurns: number;
   maxNewTokens: number;
   decoding: Decoding;
-  /** Episodes generated together in one batch. */
+  /**
+   * Episodes generated together in one batch (default 16: one batch of 32 test-split episodes, whose tool lists are
+   * longer, took the wasm heap to 3 GB and a later one past wasm's 4 GB).
+   */
   batch?: number;
   /** Where the episodes are played (default: in-process, scored with `preset`). */
   sandbox?: RolloutSandbox;
@@ -36,7 +39,7 @@ export async function evaluateEpisodes(
 ): Promise<{ rollouts: Rollout[]; metrics: Metrics }> {
   const episodes = generateEpisodes({ split: opts.split, n: opts.n, seed: opts.seed });
   const sandbox = opts.sandbox ?? new SandboxPool(opts.preset);
-  const size = opts.batch ?? 32;
+  const size = opts.batch ?? 16;
   const rollouts: Rollout[] = [];
   for (let i = 0; i < episodes.length; i += size) {
     const batch = await collectRollouts(model, tokenizer, sandbox, episodes.slice(i, i + size), {

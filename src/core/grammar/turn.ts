@@ -319,7 +319,8 @@ class AnyNumber implements GrammarState {
     this.rest = this.complete() ? next.rest : needed + next.rest;
   }
   private complete(): boolean {
-    if (this.phase === 3 || this.phase === 5) return this.minDigits === 0 || this.phase === 5;
+    if (this.phase === 5) return true;
+    if (this.phase === 3) return this.minDigits === 0; // a lone 0
     return this.phase === 2 && this.digits >= this.minDigits;
   }
   byte(b: number): GrammarState | null {
