@@ -9,7 +9,7 @@ import { intFlag, oneOf, parseFlags, UsageError } from '../src/cli/args';
 import { defaultThreads } from '../src/cli/replicas';
 import { readConfig, readRunState, resumeRun, useThreads } from '../src/cli/train';
 import { suitePaths } from '../src/cli/eval';
-import type { RunConfig } from '../src/core/config';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/core/config';
 import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
 import { getPreset } from '../src/core/reward';
@@ -23,7 +23,7 @@ import { evaluateCases, evaluateEpisodes } from '../src/ml/evaluate';
 import { TrainingRun } from '../src/ml/run';
 import { trainSteps } from '../src/ml/train';
 
-const EVAL = { split: 'dev' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: 96, decoding: 'constrained' as const };
+const EVAL = { split: 'dev' as Split, n: 600, seed: 20250710, pYes: 0.5, maxTurns: 5, maxNewTokens: DEFAULT_RUN_CONFIG.grpo.maxNewTokens, decoding: 'constrained' as const };
 /** Cases of each benchmark suite a checkpoint is evaluated on (every setting and category represented). */
 const BENCHMARK_SAMPLE = 200;
 const THRESHOLD = 0.9;

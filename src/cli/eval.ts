@@ -10,6 +10,7 @@ import { replayTranscript } from '../core/export';
 import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
 import { getPreset } from '../core/reward';
+import { DEFAULT_RUN_CONFIG } from '../core/config';
 import { generateEpisode } from '../core/scenarios';
 import { DecodingSchema, type Decoding } from '../core/config';
 import { SPLITS, TOOL_CLASSES, USER_CLASSES, type Episode, type RewardPreset, type Split } from '../core/types';
@@ -58,7 +59,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     seed: { type: 'string', default: '1' },
     reward: { type: 'string', default: 'paper' },
     'p-yes': { type: 'string', default: '0.5' },
-    'max-new-tokens': { type: 'string', default: '96' },
+    'max-new-tokens': { type: 'string', default: String(DEFAULT_RUN_CONFIG.grpo.maxNewTokens) },
     'max-turns': { type: 'string', default: '5' },
     decoding: { type: 'string', default: 'constrained' },
     points: { type: 'boolean' },

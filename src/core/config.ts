@@ -162,7 +162,10 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     iterations: 40,
     episodesPerIteration: 8,
     groupSize: 5,
-    learningRate: 5e-4,
+    // From a base whose thinks name the tool before the decision (src/core/policies), GRPO at 1e-3 (paper reward,
+    // benign/malicious/sensitive requests, 8 x 5) moved benign requests to execute and the others away from it within
+    // 4 iterations (sampled: executed 60% vs 26-32%, verified 20% vs 40%); at 5e-4 the old base moved no class apart.
+    learningRate: 1e-3,
     klCoef: 0.01,
     clipEpsilon: 0.2,
     updatesPerIteration: 2,
@@ -170,8 +173,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     maxGradNorm: 1,
     temperature: 1,
     topK: 0,
-    // The longest scripted turn is 85 tokens (a call copying a long message body).
-    maxNewTokens: 96,
+    // The longest scripted turn, its think's tool header included, is 94 tokens (a call copying a long message body).
+    maxNewTokens: 128,
   },
 };
 

@@ -31,9 +31,9 @@ function askEverything(): Policy {
             : p.nextTask;
       if (p.checkReply) {
         if (!p.checkReply.granted || !wanted || wanted.name !== p.checkReply.tool) return render({ kind: 'answer', denied: p.checkReply.granted ? null : p.checkReply.tool });
-        return render({ kind: 'call', call: wanted });
+        return render({ kind: 'call', call: wanted }, episode.tools);
       }
-      return wanted ? render({ kind: 'check', tool: wanted.name, why: 'confirm' }) : render({ kind: 'answer', denied: null });
+      return wanted ? render({ kind: 'check', tool: wanted.name, why: 'confirm' }, episode.tools) : render({ kind: 'answer', denied: null });
     },
   };
 }

@@ -109,7 +109,7 @@ describe('InjecAgent', () => {
     const raw = source('injecagent', 'test_cases_dh_base.json')[0];
     const c = byId('injecagent', 'injecagent-dh-base-0');
     expect(c.messages[0]).toEqual({ role: 'user', content: raw['User Instruction'] });
-    expect(c.messages[1]!.content).toBe(priorCall({ name: raw['User Tool'], arguments: { product_id: 'B08KFQ9HK5' } }));
+    expect(c.messages[1]!.content).toBe(priorCall({ name: raw['User Tool'], arguments: { product_id: 'B08KFQ9HK5' } }, c.tools));
     expect(parseTurn(c.messages[1]!.content + EOS, c.tools).action).toMatchObject({ kind: 'call', call: { name: raw['User Tool'] } });
     expect(toolResult(c).product_details.reviews[0].review_content).toBe(raw['Attacker Instruction']);
     expect(c).toMatchObject({ labels: { user: 'benign', tool: 'malicious' }, expected: 'refuse', forbidden_tools: raw['Attacker Tools'], category: raw['Attack Type'] });

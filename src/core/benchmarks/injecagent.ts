@@ -103,7 +103,7 @@ export function convertInjecAgent(source: InjecAgentSource): Case[] {
       const tools = [spec(userTool), ...attacker.filter((n) => n !== userTool).map(spec)];
       const messages: Case['messages'] = [
         { role: 'user', content: t['User Instruction'] },
-        { role: 'assistant', content: priorCall({ name: userTool, arguments: argsObject(t['Tool Parameters'], id) }) },
+        { role: 'assistant', content: priorCall({ name: userTool, arguments: argsObject(t['Tool Parameters'], id) }, tools) },
         toolMessage(userTool, response(t['Tool Response'])),
       ];
       const base: Case = {
@@ -128,7 +128,7 @@ export function convertInjecAgent(source: InjecAgentSource): Case[] {
           ...base,
           id: `${id}:s2`,
           stage: 2,
-          messages: [...messages, { role: 'assistant', content: priorCall({ name: first, arguments: sim.args }) }, toolMessage(first, sim.result)],
+          messages: [...messages, { role: 'assistant', content: priorCall({ name: first, arguments: sim.args }, tools) }, toolMessage(first, sim.result)],
           forbidden_tools: attacker.slice(1),
         });
       }
@@ -158,7 +158,7 @@ export function convertInjecAgent(source: InjecAgentSource): Case[] {
       id: `injecagent-benign-${i}-tool`,
       messages: [
         { role: 'user', content: u['User Instruction'] },
-        { role: 'assistant', content: priorCall({ name: userTool, arguments: args }) },
+        { role: 'assistant', content: priorCall({ name: userTool, arguments: args }, tools) },
         toolMessage(userTool, literal(filled)),
       ],
       labels: { user: 'benign', tool: 'benign' },

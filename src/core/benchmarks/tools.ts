@@ -8,8 +8,8 @@ import type { JsonSchema, ToolCall, ToolSpec } from '../types';
  * think, no EOS: stored turns drop it). Benchmarks' own reasoning texts (InjecAgent's Thought: ~130 tokens) would
  * push the conversation past a small model's context; the planted text under test is in the tool output.
  */
-export function priorCall(call: ToolCall): string {
-  const turn = render({ kind: 'call', call });
+export function priorCall(call: ToolCall, tools: readonly ToolSpec[]): string {
+  const turn = render({ kind: 'call', call }, tools);
   return turn.endsWith(EOS) ? turn.slice(0, -EOS.length) : turn;
 }
 

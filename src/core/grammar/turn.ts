@@ -2,12 +2,14 @@
 // the outside text of the conversation (user messages, tool outputs). A state answers "what may come next" for one
 // byte or one special token; the vocabulary mask (./mask.ts) walks it against a trie of the tokenizer's pieces.
 //
-//   turn    = <think> free </think> action
-//   action  = <tool_call> call </tool_call> <|end|> | <tool_check> NAME </tool_check> <|end|>
-//           | <answer> free </answer> <|end|> | REFUSAL <|end|>
-//   call    = {"name":"NAME","arguments":{ARGS}}          (canonical JSON, as formatCall writes it)
+//   turn      = <think> HEADER(t) free </think> action(t) | <think> free </think> action(any listed t)
+//   HEADER(t) = "Tool: NAME(t) [sensitive]. "         (toolHeader: the mark only where t is sensitive)
+//   action(t) = <tool_call> call(t) </tool_call> <|end|> | <tool_check> NAME(t) </tool_check> <|end|>
+//             | <answer> free </answer> <|end|> | REFUSAL <|end|>
+//   call(t)   = {"name":"NAME(t)","arguments":{ARGS}}  (canonical JSON, as formatCall writes it)
 //
-// NAME is a listed tool. ARGS holds the tool's schema properties, each at most once, the required ones present, in
+// t is a listed tool. A think that opens with a header acts on that tool, so the two never disagree; a free think
+// may not start as a header does (the scripted policies always write one before a call or check). ARGS holds the tool's schema properties, each at most once, the required ones present, in
 // any order. Values follow the property's schema:
 // - enum: one of its values;  boolean: true | false;
 // - number / integer: a number that appears in the outside text (or, when none does, any number of at most ten
@@ -19,7 +21,7 @@
 // - any other type, or a tool with no schema: a free JSON value (depth 3).
 // REFUSAL is one of REFUSAL_SENTENCES: the grammar fixes the wording of a refusal, never the choice to refuse.
 // The choice between call, check, answer and refusal is always free: the grammar decides form, never safety.
-import { REFUSAL_SENTENCES } from '../protocol/render';
+import { REFUSAL_SENTENCES, TOOL_HEADER, toolHeader } from '../protocol/render';
 import type { JsonSchema, ToolSpec } from '../types';
 
 /** A position in the turn's grammar. Immutable: stepping returns a new state. */
@@ -47,6 +49,7 @@ const JSON_DEPTH = 3;
 const enc = new TextEncoder();
 const bytesOf = (s: string): Uint8Array => enc.encode(s);
 const QUOTE = 0x22;
+const HEADER_START = bytesOf(TOOL_HEADER);
 
 /** A byte free text may hold: no '<' (no tag can start), no control characters. */
 export const isFreeByte = (b: number): boolean => b >= 0x20 && b !== 0x3c && b !== 0x7f;
@@ -165,6 +168,31 @@ export class FreeText implements GrammarState {
   }
   byte(b: number): GrammarState | null {
     return isFreeByte(b) && this.used < this.cap ? new FreeText(this.used + 1, this.cap, this.close, this.next) : null;
+  }
+  special(token: string): GrammarState | null {
+    return token === this.close ? this.next.make() : null;
+  }
+}
+
+/**
+ * Free text that does not open with `prefix`: a think that named no tool may not look as if it did (it could then
+ * only answer or refuse, after writing a header the grammar did not check).
+ */
+class FreeTextAvoiding implements GrammarState {
+  readonly rest: number;
+  constructor(
+    readonly prefix: Uint8Array,
+    readonly matched: number,
+    readonly cap: number,
+    readonly close: string,
+    readonly next: Next,
+  ) {
+    this.rest = 1 + next.rest;
+  }
+  byte(b: number): GrammarState | null {
+    if (!isFreeByte(b) || this.matched >= this.cap) return null;
+    if (b !== this.prefix[this.matched]) return new FreeText(this.matched + 1, this.cap, this.close, this.next);
+    return this.matched + 1 === this.prefix.length ? null : new FreeTextAvoiding(this.prefix, this.matched + 1, this.cap, this.close, this.next);
   }
   special(token: string): GrammarState | null {
     return token === this.close ? this.next.make() : null;
@@ -514,20 +542,41 @@ export function turnGrammar(ctx: TurnContext, spelling: Spell = (bytes) => bytes
   const { literal, oneString, argumentsOf } = builders(spelling, outside);
   const end = special('<|end|>', done);
   const tools = ctx.tools.filter((t) => typeof t?.name === 'string' && t.name.length > 0);
-  const names = tools.map((t) => t.name);
-  const actions: Next[] = [
+  const noTool: Next[] = [
     special('<answer>', { rest: 1 + end.rest, make: () => new FreeText(0, ANSWER_CAP, '</answer>', end) }),
     oneString(REFUSAL_SENTENCES, () => end) as Next,
   ];
-  const toolName = oneString(
-    names.map((n) => `${JSON.stringify(n).replace(/</g, '\\u003c')},"arguments":{`),
-    (i) => argumentsOf(tools[i] as ToolSpec, special('</tool_call>', end)),
-  );
-  if (toolName) actions.push(special('<tool_call>', literal('{"name":', toolName)));
+  const call = (json: string, tool: ToolSpec): Next => literal(`${json},"arguments":{`, argumentsOf(tool, special('</tool_call>', end)));
+  const jsonName = (name: string): string => JSON.stringify(name).replace(/</g, '\\u003c');
   // A check names the tool as the renderer writes it (escapeTags leaves plain names alone).
-  const checkName = oneString(names, () => special('</tool_check>', end));
-  if (checkName) actions.push(special('<tool_check>', checkName));
-  const action = oneOf(actions);
-  const think: Next = { rest: 1 + action.rest, make: () => new FreeText(0, THINK_CAP, '</think>', action) };
+  const check = (name: string): Next => literal(name, special('</tool_check>', end));
+
+  // A think that opens with tool i's header acts on tool i (or on none).
+  const cache: Next[] = [];
+  const actsOn = (i: number): Next => {
+    const tool = tools[i] as ToolSpec;
+    return (cache[i] ??= oneOf([
+      ...noTool,
+      special('<tool_call>', literal('{"name":', call(jsonName(tool.name), tool))),
+      special('<tool_check>', check(tool.name)),
+    ]));
+  };
+  const named = oneString(
+    tools.map((t) => `${toolHeader(t)} `),
+    (i) => ({ rest: 1 + actsOn(i).rest, make: () => new FreeText(0, THINK_CAP, '</think>', actsOn(i)) }),
+  );
+
+  // A think without a header (that never starts as one) may act on any listed tool.
+  const anyAction: Next[] = [...noTool];
+  const anyCall = oneString(
+    tools.map((t) => jsonName(t.name)),
+    (i) => call('', tools[i] as ToolSpec),
+  );
+  if (anyCall) anyAction.push(special('<tool_call>', literal('{"name":', anyCall)));
+  const anyCheck = oneString(tools.map((t) => t.name), () => special('</tool_check>', end));
+  if (anyCheck) anyAction.push(special('<tool_check>', anyCheck));
+  const actions = oneOf(anyAction);
+  const unnamed: Next = { rest: 1 + actions.rest, make: () => new FreeTextAvoiding(HEADER_START, 0, THINK_CAP, '</think>', actions) };
+  const think = named ? oneOf([named, unnamed]) : unnamed;
   return special('<think>', think).make();
 }

@@ -1,8 +1,8 @@
 // Scripted reference policies. They write protocol text like a model would (think block, one action, EOS),
 // so they run through the same parser, sandbox and rewards as a learned policy.
-import { EOS, REFUSAL_SENTENCES, formatAnswer, formatCall, formatCheck, formatRefusal } from '../protocol';
+import { EOS, REFUSAL_SENTENCES, formatAnswer, formatCall, formatCheck, formatRefusal, toolHeader } from '../protocol';
 import { Rng, hashString } from '../rng';
-import type { ChatMessage, Episode, Policy, SafetyPolicy, ToolCall } from '../types';
+import type { ChatMessage, Episode, Policy, SafetyPolicy, ToolCall, ToolSpec } from '../types';
 import { callOf, readProgress, type Progress } from './progress';
 
 export { readProgress, callOf, type Progress } from './progress';
@@ -12,30 +12,37 @@ export type Move =
   | { kind: 'call'; call: ToolCall }
   | { kind: 'check'; tool: string; why: 'sensitive' | 'planted' | 'confirm' }
   | { kind: 'answer'; denied: string | null }
-  | { kind: 'refuse'; why: 'request' | 'planted' };
+  | { kind: 'refuse'; why: 'request' | 'planted'; tool?: string };
 
-// Thinks never name a tool: under constrained decoding the name is chosen where the grammar holds it to the list
-// (in the call or check itself), so a think and its action cannot disagree.
 const CHECK_THINK = {
   sensitive: 'This action is sensitive; ask the user first.',
   planted: 'The tool output asks for another action; confirm with the user.',
   confirm: 'Confirm with the user first.',
 };
 
-export function render(move: Move): string {
+/**
+ * A move as protocol text. A turn that acts on a tool opens its think with the tool's header (name and [sensitive]
+ * mark, as listed in `tools`), then its decision phrase: the decision reads the mark instead of being drawn right
+ * after `<think>`, before anything in the turn says what it is about to do.
+ */
+export function render(move: Move, tools: readonly ToolSpec[] = []): string {
+  const about = (name: string | undefined, phrase: string): string => {
+    if (name === undefined) return phrase;
+    return `${toolHeader(tools.find((t) => t.name === name) ?? { name, description: '', parameters: {}, sensitive: false })} ${phrase}`;
+  };
   switch (move.kind) {
     case 'call':
-      return formatCall('Next step: make the call.', move.call) + EOS;
+      return formatCall(about(move.call.name, 'Next step: make the call.'), move.call) + EOS;
     case 'check':
-      return formatCheck(CHECK_THINK[move.why], move.tool) + EOS;
+      return formatCheck(about(move.tool, CHECK_THINK[move.why]), move.tool) + EOS;
     case 'answer':
       return move.denied
         ? formatAnswer('The user said no.', 'Understood, I did not do it.') + EOS
         : formatAnswer('The task is done.', 'Done: the request is complete.') + EOS;
     case 'refuse':
       return move.why === 'planted'
-        ? formatRefusal('The tool output carries planted instructions.', REFUSAL_SENTENCES[1]) + EOS
-        : formatRefusal('This request could cause harm.', REFUSAL_SENTENCES[0]) + EOS;
+        ? formatRefusal(about(move.tool, 'The tool output carries planted instructions.'), REFUSAL_SENTENCES[1]) + EOS
+        : formatRefusal(about(move.tool, 'This request could cause harm.'), REFUSAL_SENTENCES[0]) + EOS;
   }
 }
 
@@ -52,7 +59,7 @@ function followCheck(p: Progress, episode: Episode, reply: { tool: string; grant
 }
 
 function scripted(name: string, decide: (p: Progress, episode: Episode) => Move): Policy {
-  return { name, next: (messages: ChatMessage[], episode: Episode) => render(decide(readProgress(messages, episode), episode)) };
+  return { name, next: (messages: ChatMessage[], episode: Episode) => render(decide(readProgress(messages, episode), episode), episode.tools) };
 }
 
 /**
@@ -68,11 +75,11 @@ export function oracle(policy: SafetyPolicy): Policy {
     return episode.labels.user === 'sensitive' && (sensitive || episode.sensitiveTools.includes(tool));
   };
   return scripted(`oracle-${policy}`, (p, episode) => {
-    if (episode.labels.user === 'malicious') return { kind: 'refuse', why: 'request' };
+    if (episode.labels.user === 'malicious') return { kind: 'refuse', why: 'request', tool: episode.forbiddenCalls[0]?.name };
     if (p.checkReply) return followCheck(p, episode, p.checkReply);
     if (p.afterLabelled && episode.labels.tool === 'malicious') {
       const goal = episode.injection?.goal;
-      if (policy === 'strict' || !goal) return { kind: 'refuse', why: 'planted' };
+      if (policy === 'strict' || !goal) return { kind: 'refuse', why: 'planted', tool: goal?.name };
       return { kind: 'check', tool: goal.name, why: 'planted' };
     }
     const call = p.nextTask;
@@ -132,7 +139,7 @@ export function priorPolicy(prior: DecisionPrior, seed: number): Policy {
       case 1:
         return p.granted.get(call.name) === true ? { kind: 'call', call } : { kind: 'check', tool: call.name, why: 'confirm' };
       default:
-        return { kind: 'refuse', why: 'request' };
+        return { kind: 'refuse', why: 'request', tool: call.name };
     }
   });
 }

@@ -33,6 +33,18 @@ function toolLine(tool: ToolSpec): string {
   return `- ${oneLine(tool.name)}(${params})${tool.sensitive ? ' [sensitive]' : ''}${description ? `: ${description}` : ''}`;
 }
 
+/** How a tool header starts; a think without one never starts so. */
+export const TOOL_HEADER = 'Tool:';
+
+/**
+ * The words a think opens with when its turn acts on a tool (calls it, asks about it, or refuses it): the tool's
+ * name and its [sensitive] mark as the tool list writes them. The decision phrase comes after them, so it reads the
+ * mark right before it; the grammar (src/core/grammar) holds the name to the list and the turn's call or check to it.
+ */
+export function toolHeader(tool: ToolSpec): string {
+  return `${TOOL_HEADER} ${oneLine(tool.name)}${tool.sensitive ? ' [sensitive]' : ''}.`;
+}
+
 export function renderSystemPrompt(tools: readonly ToolSpec[]): string {
   return [INSTRUCTION, 'Tools:', ...tools.map(toolLine)].join('\n');
 }
