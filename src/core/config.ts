@@ -116,7 +116,8 @@ export const RunConfigSchema = z
     /** P(yes) of the simulated user's answer to a <tool_check>. */
     pYes: z.number().min(0).max(1),
     maxTurns: z.number().int().min(1).max(20),
-    mix: ScenarioMixSchema.optional(),
+    /** Relative weights of the six episode kinds in training (cold start and GRPO); evaluation draws them evenly. */
+    mix: ScenarioMixSchema,
     model: ModelConfigSchema,
     sft: SftConfigSchema,
     grpo: GrpoConfigSchema,
@@ -140,6 +141,11 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   reward: 'paper',
   pYes: 0.5,
   maxTurns: 5,
+  // Requests class-balanced as the paper's data: benign, malicious and sensitive users 43/29/29% of the episodes
+  // (benign-user episodes include the tool-output kinds), tool outputs 29%. With the six kinds even (67/17/17%), GRPO
+  // from a header base saw one or two malicious and sensitive requests an iteration and moved them apart from benign
+  // ones at half the pace (sampled, after 6 iterations: verified 25% of benign vs 34-37%; balanced 20% vs 40% after 4).
+  mix: { benignUser: 1, maliciousUser: 2, sensitiveUser: 2, benignTool: 0.5, maliciousTool: 1, sensitiveTool: 0.5 },
   // A context of 768 holds a system prompt with up to 10 tools (~400 tokens) and a whole episode.
   // ALiBi positions: after 450 cold-start steps from scratch (same seed and data), the right call at 35 of 124 dev
   // decision points against 20 with learned absolute positions (arguments copied right far more often; the tool

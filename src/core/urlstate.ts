@@ -29,9 +29,9 @@ export interface UrlState {
   page: PageOptions;
 }
 
-const MIX_KEYS = ['benignUser', 'maliciousUser', 'sensitiveUser', 'benignTool', 'maliciousTool', 'sensitiveTool'];
+const MIX_KEYS = Object.keys(DEFAULT_RUN_CONFIG.mix) as (keyof RunConfig['mix'])[];
 
-/** Every leaf of the config that differs from the default, as [dotted key, value]; mix is listed whole when set. */
+/** Every leaf of the config that differs from the default, as [dotted key, value]. */
 function diffLeaves(value: unknown, base: unknown, prefix: string, out: [string, string][]): void {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const baseObj = (typeof base === 'object' && base !== null ? base : {}) as Record<string, unknown>;
@@ -44,7 +44,10 @@ function diffLeaves(value: unknown, base: unknown, prefix: string, out: [string,
 /** The query string (without '?') of a state: only what differs from the defaults, so links stay short. */
 export function encodeUrlState(state: UrlState): string {
   const leaves: [string, string][] = [];
-  diffLeaves(state.config, DEFAULT_RUN_CONFIG, '', leaves);
+  const { mix, ...rest } = state.config;
+  diffLeaves(rest, DEFAULT_RUN_CONFIG, '', leaves);
+  // A mix is listed whole where it differs at all: a link's mix weighs the kinds it leaves out 0.
+  if (MIX_KEYS.some((k) => mix[k] !== DEFAULT_RUN_CONFIG.mix[k])) for (const k of MIX_KEYS) leaves.push([`mix.${k}`, String(mix[k])]);
   const params = new URLSearchParams(leaves);
   for (const key of Object.keys(DEFAULT_PAGE_OPTIONS) as (keyof PageOptions)[]) {
     if (state.page[key] !== DEFAULT_PAGE_OPTIONS[key]) params.set(key, String(state.page[key]));
@@ -52,9 +55,8 @@ export function encodeUrlState(state: UrlState): string {
   return params.toString();
 }
 
-/** The default at a dotted path (mix fields default to numbers: mix is optional in the config). */
+/** The default at a dotted path. */
 function defaultAt(path: string[]): unknown {
-  if (path[0] === 'mix' && path.length === 2 && MIX_KEYS.includes(path[1] as string)) return 0;
   let at: unknown = DEFAULT_RUN_CONFIG;
   for (const k of path) {
     if (typeof at !== 'object' || at === null || !Object.prototype.hasOwnProperty.call(at, k)) return undefined;
