@@ -173,9 +173,9 @@ export function random(seed: number): Policy {
       const known = [...episode.taskCalls, ...episode.forbiddenCalls].map(callOf);
       switch (rng.int(0, 4)) {
         case 0:
-          return known.length > 0 ? render({ kind: 'call', call: rng.pick(known) }) : garbage(rng, episode);
+          return known.length > 0 ? render({ kind: 'call', call: rng.pick(known) }, episode.tools) : garbage(rng, episode);
         case 1:
-          return render({ kind: 'check', tool: rng.pick(episode.tools).name, why: 'confirm' });
+          return render({ kind: 'check', tool: rng.pick(episode.tools).name, why: 'confirm' }, episode.tools);
         case 2:
           return render({ kind: 'answer', denied: null });
         case 3:
