@@ -175,27 +175,22 @@ export class FreeText implements GrammarState {
 }
 
 /**
- * Free text that does not open with `prefix`: a think that named no tool may not look as if it did (it could then
- * only answer or refuse, after writing a header the grammar did not check).
+ * Free text that does not open with `prefix`: a think without a tool header may not look as if it had one (it could
+ * then name one tool and call another, which a checked header rules out).
  */
-class FreeTextAvoiding implements GrammarState {
-  readonly rest: number;
+class FreeTextAvoiding extends FreeText {
   constructor(
     readonly prefix: Uint8Array,
-    readonly matched: number,
-    readonly cap: number,
-    readonly close: string,
-    readonly next: Next,
+    used: number,
+    cap: number,
+    close: string,
+    next: Next,
   ) {
-    this.rest = 1 + next.rest;
+    super(used, cap, close, next);
   }
-  byte(b: number): GrammarState | null {
-    if (!isFreeByte(b) || this.matched >= this.cap) return null;
-    if (b !== this.prefix[this.matched]) return new FreeText(this.matched + 1, this.cap, this.close, this.next);
-    return this.matched + 1 === this.prefix.length ? null : new FreeTextAvoiding(this.prefix, this.matched + 1, this.cap, this.close, this.next);
-  }
-  special(token: string): GrammarState | null {
-    return token === this.close ? this.next.make() : null;
+  override byte(b: number): GrammarState | null {
+    if (b !== this.prefix[this.used] || this.used >= this.cap) return super.byte(b);
+    return this.used + 1 === this.prefix.length ? null : new FreeTextAvoiding(this.prefix, this.used + 1, this.cap, this.close, this.next);
   }
 }
 
