@@ -170,7 +170,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     groupSize: 5,
     // From a base whose thinks name the tool before the decision (src/core/policies), GRPO at 1e-3 (paper reward,
     // benign/malicious/sensitive requests, 8 x 5) moved benign requests to execute and the others away from it within
-    // 4 iterations (sampled: executed 60% vs 26-32%, verified 20% vs 40%); at 5e-4 the old base moved no class apart.
+    // 4 iterations (sampled: executed 60% vs 26-32%, verified 20% vs 40%); from a base without headers, neither 5e-4 nor
+    // 1e-3 moved one class apart from another.
     learningRate: 1e-3,
     klCoef: 0.01,
     clipEpsilon: 0.2,
