@@ -28,7 +28,7 @@ const CHECK_THINK = {
 export function render(move: Move, tools: readonly ToolSpec[] = []): string {
   const about = (name: string | undefined, phrase: string): string => {
     if (name === undefined) return phrase;
-    return `${toolHeader(tools.find((t) => t.name === name) ?? { name, description: '', parameters: {}, sensitive: false })} ${phrase}`;
+    return `${toolHeader({ name, sensitive: tools.find((t) => t.name === name)?.sensitive === true })} ${phrase}`;
   };
   switch (move.kind) {
     case 'call':

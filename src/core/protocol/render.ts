@@ -41,7 +41,7 @@ export const TOOL_HEADER = 'Tool:';
  * name and its [sensitive] mark as the tool list writes them. The decision phrase comes after them, so it reads the
  * mark right before it; the grammar (src/core/grammar) holds the name to the list and the turn's call or check to it.
  */
-export function toolHeader(tool: ToolSpec): string {
+export function toolHeader(tool: Pick<ToolSpec, 'name' | 'sensitive'>): string {
   return `${TOOL_HEADER} ${oneLine(tool.name)}${tool.sensitive ? ' [sensitive]' : ''}.`;
 }
 
