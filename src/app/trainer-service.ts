@@ -348,14 +348,11 @@ export class TrainerService {
   private async rebuild(runId: string, snap: RunSnapshot): Promise<TrainingRun> {
     const { model, tokenizer, optimizer } = deserializeCheckpoint(snap.policy.manifest, snap.policy.weights.slice(0), { trainable: true });
     const reference = snap.reference ? deserializeCheckpoint(snap.reference.manifest, snap.reference.weights.slice(0)).model : null;
-    const run = new TrainingRun(snap.config, tokenizer, model, snap.progress, reference, this.sandboxFor(runId));
     try {
-      await run.restoreOptimizerState(optimizer);
+      return await TrainingRun.resume({ ...snap, optimizer }, tokenizer, model, reference, this.sandboxFor(runId));
     } catch (e) {
-      run.dispose();
       throw new Error(`checkpoint: ${(e as Error).message}`);
     }
-    return run;
   }
 
   private async capture(run: TrainingRun): Promise<RunSnapshot> {

@@ -190,14 +190,11 @@ export async function resumeRun(
   // between that step and its first iteration goes on into GRPO instead of fixing (and publishing) its base again.
   const begun = progress.grpoIterationsDone > 0 || (progress.sftStepsDone >= config.sft.steps && (await exists(join(dir, 'base', 'manifest.json'))));
   const reference = begun ? (await loadCheckpointDir(join(dir, 'base'))).model : null;
-  const run = new TrainingRun(config, tokenizer, model, progress, reference, sandbox);
   try {
-    await run.restoreOptimizerState(optimizer);
+    return await TrainingRun.resume({ config, progress, optimizer }, tokenizer, model, reference, sandbox);
   } catch (e) {
-    run.dispose();
     throw new UsageError(`checkpoint: ${dir}: ${(e as Error).message}`);
   }
-  return run;
 }
 
 /** A step whose loss is not finite has already written NaN or infinity into the weights: stop before any save. */

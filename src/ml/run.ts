@@ -132,11 +132,28 @@ export class TrainingRun {
     return optimizer ? adamState(optimizer, this.policy.config) : [];
   }
 
-  /** Continues the phase's optimizer from a saved state, so a resumed run steps as the run would have gone on. */
-  async restoreOptimizerState(state: readonly NamedWeight[]): Promise<void> {
-    if (state.length === 0) return;
-    if (!this.grpo) this.sftOptimizer ??= tf.train.adam(this.config.sft.learningRate);
-    await restoreAdam(this.grpo?.optimizer ?? (this.sftOptimizer as tf.Optimizer), state, this.policy.config);
+  /**
+   * A saved run rebuilt where it stopped (CLI --resume, the page's reload): its phase's optimizer continues from the
+   * saved state, so it steps as the run would have gone on. A state that does not fit the model frees the run and throws.
+   */
+  static async resume(
+    saved: { config: RunConfig; progress: RunProgress; optimizer: readonly NamedWeight[] },
+    tokenizer: Tokenizer,
+    policy: TransformerLM,
+    reference: TransformerLM | null,
+    sandbox?: RolloutSandbox,
+  ): Promise<TrainingRun> {
+    const run = new TrainingRun(saved.config, tokenizer, policy, saved.progress, reference, sandbox);
+    try {
+      if (saved.optimizer.length > 0) {
+        if (!run.grpo) run.sftOptimizer ??= tf.train.adam(saved.config.sft.learningRate);
+        await restoreAdam(run.grpo?.optimizer ?? (run.sftOptimizer as tf.Optimizer), saved.optimizer, policy.config);
+      }
+    } catch (e) {
+      run.dispose();
+      throw e;
+    }
+    return run;
   }
 
   /** The batch of the i-th transcript step. */
