@@ -70,6 +70,8 @@ async function main(): Promise<void> {
   const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
   const pool = await useThreads(run, intFlag('threads', flags.threads, 1, 256), backend.backend);
   const config = run.config;
+  // Evaluated with the turn budget it trained with (a --config run's own, not the default's).
+  EVAL.maxNewTokens = config.grpo.maxNewTokens;
   if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
   const state: ReleaseState = flags.resume
     ? (JSON.parse(await readFile(join(work, 'release-state.json'), 'utf8')) as ReleaseState)
@@ -192,9 +194,10 @@ async function addElsewhere(dir: string): Promise<void> {
   const report = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const { model, tokenizer } = await loadCheckpointDir(dir);
   try {
-    const evaluated = (report.evaluation as { split?: Split } | undefined)?.split ?? EVAL.split;
-    const split: Split = evaluated === 'test' ? 'dev' : 'test';
-    const opts = { ...EVAL, split };
+    const evaluation = report.evaluation as { split?: Split; maxNewTokens?: number } | undefined;
+    const split: Split = (evaluation?.split ?? EVAL.split) === 'test' ? 'dev' : 'test';
+    // The other split and the benchmarks get the turn budget its own split had.
+    const opts = { ...EVAL, split, maxNewTokens: evaluation?.maxNewTokens ?? EVAL.maxNewTokens };
     log(`${dir}: evaluating on ${EVAL.n} ${split} episodes`);
     const { metrics } = await evaluateEpisodes(model, tokenizer, { ...opts, preset: getPreset('paper') });
     const decisionPoints = await evaluateDecisionPoints(model, tokenizer, opts);
@@ -204,7 +207,7 @@ async function addElsewhere(dir: string): Promise<void> {
       if (errors[0]) throw new Error(`${path} line ${errors[0].line}: ${errors[0].field}: ${errors[0].message}`);
       const sample = sampleCases(cases, BENCHMARK_SAMPLE);
       log(`${dir}: ${basename(path)}, ${sample.length} of ${cases.length} cases`);
-      const results = await evaluateCases(model, tokenizer, sample, { maxNewTokens: EVAL.maxNewTokens, decoding: EVAL.decoding, batch: 16 });
+      const results = await evaluateCases(model, tokenizer, sample, { maxNewTokens: opts.maxNewTokens, decoding: opts.decoding, batch: 16 });
       for (const [name, { failures: _failures, ...rest }] of Object.entries(benchmarkReport(sample, results).suites)) {
         benchmarks[name] = { evaluated: sample.length, total: cases.length, report: rest };
       }
