@@ -546,19 +546,18 @@ export function turnGrammar(ctx: TurnContext, spelling: Spell = (bytes) => bytes
   // A check names the tool as the renderer writes it (escapeTags leaves plain names alone).
   const check = (name: string): Next => literal(name, special('</tool_check>', end));
 
-  // A think that opens with tool i's header acts on tool i (or on none).
-  const cache: Next[] = [];
-  const actsOn = (i: number): Next => {
-    const tool = tools[i] as ToolSpec;
-    return (cache[i] ??= oneOf([
-      ...noTool,
-      special('<tool_call>', literal('{"name":', call(jsonName(tool.name), tool))),
-      special('<tool_check>', check(tool.name)),
-    ]));
-  };
+  // A think that opens with tool i's header acts on tool i (or on none). oneString builds each tool's branch once.
   const named = oneString(
     tools.map((t) => `${toolHeader(t)} `),
-    (i) => ({ rest: 1 + actsOn(i).rest, make: () => new FreeText(0, THINK_CAP, '</think>', actsOn(i)) }),
+    (i) => {
+      const tool = tools[i] as ToolSpec;
+      const actsOn = oneOf([
+        ...noTool,
+        special('<tool_call>', literal('{"name":', call(jsonName(tool.name), tool))),
+        special('<tool_check>', check(tool.name)),
+      ]);
+      return { rest: 1 + actsOn.rest, make: () => new FreeText(0, THINK_CAP, '</think>', actsOn) };
+    },
   );
 
   // A think without a header (that never starts as one) may act on any listed tool.
