@@ -99,7 +99,8 @@ export class TrainerService {
   private sources = new Map<string, RunInfo['source']>();
   private lastGood = new Map<string, RunSnapshot>();
   private backend: BackendReport | null = null;
-  private wasmBaseUrl: string | undefined;
+  /** Where the wasm binaries are and how many threads they may use, kept for a fallback after a lost device. */
+  private wasm: { wasmBaseUrl?: string; wasmThreads?: number } = {};
   private deviceLost: string | null = null;
   private pool: Comlink.Remote<PoolPortApi> | null = null;
   private poolPort: MessagePort | null = null;
@@ -129,8 +130,8 @@ export class TrainerService {
 
   /** Starts the first backend that works, `prefer` first ('auto': webgpu -> wasm -> webgl -> cpu). */
   async init(opts: { prefer: BackendChoiceName; wasmBaseUrl?: string; wasmThreads?: number }): Promise<BackendReport> {
-    this.wasmBaseUrl = opts.wasmBaseUrl;
     const wasm = { ...(opts.wasmBaseUrl ? { wasmBaseUrl: opts.wasmBaseUrl } : {}), ...(opts.wasmThreads ? { wasmThreads: opts.wasmThreads } : {}) };
+    this.wasm = wasm;
     let choice: BackendReport = await chooseBackend({ ...(opts.prefer === 'auto' ? {} : { prefer: opts.prefer }), ...wasm });
     // A software WebGPU adapter (SwiftShader) trains ~30x slower than wasm here: 'auto' skips it, 'webgpu' keeps it.
     if (opts.prefer === 'auto' && choice.backend === 'webgpu' && SOFTWARE_ADAPTER.test(choice.adapter ?? '')) {
@@ -404,7 +405,7 @@ export class TrainerService {
     const failed: BackendChoice['failed'] = [{ backend: from, reason: why }];
     for (const next of FALLBACK_AFTER[from]) {
       try {
-        const c = await chooseBackend({ prefer: next, ...(this.wasmBaseUrl ? { wasmBaseUrl: this.wasmBaseUrl } : {}) });
+        const c = await chooseBackend({ prefer: next, ...this.wasm });
         if (c.backend !== 'webgpu') {
           choice = c;
           break;

@@ -101,6 +101,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
         seed: intFlag('seed', flags.seed),
         maxNewTokens,
         decoding,
+        policy: getPreset(String(flags.reward)).policy,
       });
       process.stdout.write(JSON.stringify({ decoding, ...points }) + '\n');
       return;
@@ -112,7 +113,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
         seed: intFlag('seed', flags.seed),
         preset: getPreset(String(flags.reward)),
         pYes: numberFlag('p-yes', flags['p-yes'], 0, 1),
-        maxTurns: 5,
+        maxTurns: intFlag('max-turns', flags['max-turns'], 1),
         maxNewTokens,
         decoding,
       });

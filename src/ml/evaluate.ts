@@ -5,7 +5,7 @@ import { caseToMessages, type Case } from '../core/cases';
 import type { Decoding } from '../core/config';
 import { aggregateMetrics, type Metrics } from '../core/metrics';
 import { EOS, renderConversation } from '../core/protocol';
-import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
+import { SandboxPool } from '../core/sandbox/pool';
 import { generateEpisodes } from '../core/scenarios';
 import type { RewardPreset, Split } from '../core/types';
 import { turnConstraint } from './constrained';
@@ -22,14 +22,13 @@ export interface EpisodeEvalOptions {
   maxTurns: number;
   maxNewTokens: number;
   decoding: Decoding;
-  /**
-   * Episodes generated together in one batch (default 16: one batch of 32 test-split episodes, whose tool lists are
-   * longer, took the wasm heap to 3 GB and a later one past wasm's 4 GB).
-   */
-  batch?: number;
-  /** Where the episodes are played (default: in-process, scored with `preset`). */
-  sandbox?: RolloutSandbox;
 }
+
+/**
+ * Episodes played together in one batch: one batch of 32 test-split episodes, whose tool lists are longer, took the
+ * wasm heap to 3 GB and a later one past wasm's 4 GB.
+ */
+const EPISODE_BATCH = 16;
 
 /** Plays n episodes of a split greedily and aggregates the metrics. */
 export async function evaluateEpisodes(
@@ -38,11 +37,10 @@ export async function evaluateEpisodes(
   opts: EpisodeEvalOptions,
 ): Promise<{ rollouts: Rollout[]; metrics: Metrics }> {
   const episodes = generateEpisodes({ split: opts.split, n: opts.n, seed: opts.seed });
-  const sandbox = opts.sandbox ?? new SandboxPool(opts.preset);
-  const size = opts.batch ?? 16;
+  const sandbox = new SandboxPool(opts.preset);
   const rollouts: Rollout[] = [];
-  for (let i = 0; i < episodes.length; i += size) {
-    const batch = await collectRollouts(model, tokenizer, sandbox, episodes.slice(i, i + size), {
+  for (let i = 0; i < episodes.length; i += EPISODE_BATCH) {
+    const batch = await collectRollouts(model, tokenizer, sandbox, episodes.slice(i, i + EPISODE_BATCH), {
       groupSize: 1,
       maxTurns: opts.maxTurns,
       pYes: opts.pYes,

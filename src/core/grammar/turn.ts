@@ -531,8 +531,8 @@ export interface TurnContext {
   outside: readonly string[];
 }
 
-/** The start state of one assistant turn. */
-export function turnGrammar(ctx: TurnContext, spelling: Spell = (bytes) => bytes.length): GrammarState {
+/** The start state of one assistant turn; `spelling` is the fewest tokens the vocabulary spells some bytes in. */
+export function turnGrammar(ctx: TurnContext, spelling: Spell): GrammarState {
   const outside = new OutsideText(ctx.outside, spelling);
   const { literal, oneString, argumentsOf } = builders(spelling, outside);
   const end = special('<|end|>', done);
