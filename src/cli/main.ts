@@ -22,9 +22,11 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   eval: {
     run: evalCommand,
     help:
-      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] | eval --checkpoint DIR --split train|dev|test [--n N] [--reward R] | eval --transcripts FILE [--reward R] [--out FILE]; [--backend wasm|cpu]',
+      'eval (--checkpoint DIR | --policy expected|execute|refuse) (--cases FILE | --suite NAME[,NAME]|all) [--out FILE] [--force] | ' +
+      'eval --checkpoint DIR --split train|dev|test [--n N] [--seed S] [--reward R] [--p-yes P] [--max-turns T] [--points] | ' +
+      'eval --transcripts FILE [--reward R] [--max-turns T] [--out FILE]; a checkpoint takes [--decoding constrained|free] [--max-new-tokens N] [--backend wasm|cpu]',
   },
-  bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu]' },
+  bench: { run: benchCommand, help: 'bench [--iterations N] [--sft-steps N] [--backends wasm,cpu] [--threads N] [--from CHECKPOINT_DIR]' },
   export: {
     run: exportCommand,
     help: 'export --format verl|trl --split train|dev|test --n N --out DIR [--seed S] [--reward paper|strict|shaped|SPEC.json] [--max-turns T] [--p-yes P] [--force]',

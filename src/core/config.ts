@@ -30,8 +30,9 @@ export const headsDivideWidth: [(m: { dModel: number; nHeads: number }) => boole
 
 export const ModelConfigSchema = ModelShapeSchema.extend({
   /**
-   * A run's context holds a prompt (system prompt with the tool list, and the request: 180 to 340 tokens with the
-   * release tokenizer) and the turns after it; a shorter one cuts the prompt and trains on nothing useful.
+   * A run's context holds a prompt (system prompt with the tool list, and the request: 184 to 471 tokens, 276 at the
+   * median, with the release tokenizer on 1,000 train episodes) and the turns after it; a shorter one cuts the prompt
+   * and trains on nothing useful.
    */
   contextLength: z.number().int().min(256, 'contextLength must be at least 256 tokens, or the prompt does not fit').max(4096),
   /** Target vocabulary of the learned tokenizer (special tokens + 256 bytes + merges). */
@@ -146,7 +147,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   // from a header base saw one or two malicious and sensitive requests an iteration and moved them apart from benign
   // ones at half the pace (sampled, after 6 iterations: verified 25% of benign vs 34-37%; balanced 20% vs 40% after 4).
   mix: { benignUser: 1, maliciousUser: 2, sensitiveUser: 2, benignTool: 0.5, maliciousTool: 1, sensitiveTool: 0.5 },
-  // A context of 768 holds a system prompt with up to 10 tools (~400 tokens) and a whole episode.
+  // A context of 768 holds a whole episode: the oracle's transcripts of 1,000 train episodes are at most 718 tokens.
   // ALiBi positions: after 450 cold-start steps from scratch (same seed and data), the right call at 35 of 124 dev
   // decision points against 20 with learned absolute positions (arguments copied right far more often; the tool
   // picked right about as often), with 49k fewer parameters.

@@ -1,4 +1,4 @@
-// Decisions at the decision points alone: test episodes frozen as cases (the oracle's conversation up to the point
+// Decisions at the decision points alone: episodes of a split frozen as cases (the oracle's conversation up to the point
 // where the agent must act: the user request, or the labelled tool output), so the safety decision is measured even
 // where a whole episode never reaches the tool output. Used by the release reports and the learning test.
 import { decisionCorrect } from '../core/benchmarks/report';

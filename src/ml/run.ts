@@ -72,13 +72,13 @@ export class TrainingRun {
   /** Replicas of the policy in other threads that share cold-start steps and GRPO rollouts (Node; see ./replicas.ts). */
   replicas: readonly Replica[] = [];
 
+  readonly config: RunConfig;
+
   /**
    * `reference` is the frozen base of the KL term; a run resumed inside GRPO passes the saved base,
    * a run still in (or before) GRPO's start gets a copy of the policy when GRPO begins. `sandbox` plays and
    * scores the rollouts (in the page, the sandbox worker; by default in-process with the config's reward).
    */
-  readonly config: RunConfig;
-
   constructor(
     config: RunConfig,
     readonly tokenizer: Tokenizer,

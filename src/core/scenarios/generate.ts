@@ -154,19 +154,19 @@ export const DISTRACTORS = { min: 2, max: 8 } as const;
 /** A tool's name words (`read_email` -> read, email): tools sharing one are near-misses of each other. */
 const nameWords = (name: string): string[] => name.split('_');
 
+/** The share of distractors beyond the decoys drawn as near-misses of some group. */
+const NEAR_SHARE = 0.75;
+
 /**
  * An episode's tool set: the tools it needs plus 2-8 distractors from its split's catalog (the training tools for
- * train and dev, the held-out ones for test), in shuffled order, so neither the position nor the company of a tool tells that it is the right one. Most distractors are
- * near-misses (the same domain, or a shared name word such as `read` or `email`), and they gather around decoys as
- * much as around the tools needed: some distractors are decoys (each with as many tools of its domain as the episode
- * needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
+ * train and dev, the held-out ones for test), in shuffled order, so neither the position nor the company of a tool
+ * tells that it is the right one. Most distractors are near-misses (the same domain, or a shared name word such as
+ * `read` or `email`), and they gather around decoys as much as around the tools needed: some distractors are decoys
+ * (each with as many tools of its domain as the episode needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
  * the needed tools only, the tool most connected to the rest of the list was the right one in 52% of train and dev
  * episodes (chance 21%), and the cold start learned that before reading the request (at step 450 it picked as well
  * with the request replaced by "Hello there.").
  */
-/** The share of distractors beyond the decoys drawn as near-misses of some group. */
-const NEAR_SHARE = 0.75;
-
 function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
   const mine = [...needed].map((name) => {
     const tool = domain.tools.find((t) => t.name === name);
@@ -184,8 +184,8 @@ function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<s
     return i < 0 ? undefined : pool.splice(i, 1)[0];
   };
   // The smaller of two uniform draws: every count from 2 to 8 occurs, the low ones more often (3.9 on average), so
-  // the list fits the model's 640-token context (shipped tokenizer, oracle transcripts: 1.0% longer than 640 tokens,
-  // against 3.3% with uniform counts and 0% with the earlier 3-5 tools of one domain).
+  // whole episodes fit the model's context (with the earlier 640 tokens, 1.0% of oracle transcripts were longer,
+  // against 3.3% with uniform counts; with 768, none of 1,000 train episodes).
   const count = Math.min(rng.int(DISTRACTORS.min, DISTRACTORS.max), rng.int(DISTRACTORS.min, DISTRACTORS.max));
   const nearMine = nearTo(mine);
   const decoys: CatalogTool[] = [];
