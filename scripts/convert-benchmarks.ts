@@ -14,6 +14,7 @@ import {
   SUITE_META,
   type SuiteInfo,
 } from '../src/core/benchmarks';
+import { errorMessage } from '../src/core/errors';
 
 export interface Converted {
   suites: Record<string, Case[]>;
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e: unknown) => {
-    process.stderr.write(`convert-benchmarks: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`convert-benchmarks: ${errorMessage(e)}\n`);
     process.exitCode = 1;
   });
 }

@@ -6,6 +6,7 @@
 // is then (1280×720, the projector layout); --query 'k=v&…' adds settings to the preset's.
 import { rmSync } from 'node:fs';
 import { intFlag, parseFlags } from '../src/cli/args';
+import { errorMessage } from '../src/core/errors';
 import { idealToolDecisions, idealUserDecision } from '../src/core/ideal';
 import type { IterationMetrics } from '../src/ml/grpo';
 import { MATRIX_WINDOW, rollingMatrices } from '../src/app/series';
@@ -79,6 +80,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`demo:timing: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`demo:timing: ${errorMessage(e)}\n`);
   process.exitCode = 1;
 });

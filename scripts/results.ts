@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NEUTRAL_REQUEST } from '../src/core/cases/tool-choice';
+import { errorMessage } from '../src/core/errors';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHECKPOINTS = join(ROOT, 'public', 'checkpoints');
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((e: unknown) => {
-    process.stderr.write(`results: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`results: ${errorMessage(e)}\n`);
     process.exitCode = 1;
   });
 }

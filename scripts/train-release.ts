@@ -10,6 +10,7 @@ import { defaultThreads } from '../src/cli/replicas';
 import { readConfig, readRunState, resumeRun, useThreads } from '../src/cli/train';
 import { suitePaths } from '../src/cli/eval';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/core/config';
+import { errorMessage } from '../src/core/errors';
 import { SPLITS, type Split } from '../src/core/types';
 import type { Metrics } from '../src/core/metrics';
 import { getPreset } from '../src/core/reward';
@@ -227,6 +228,6 @@ function log(line: string): void {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`train:release: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`train:release: ${errorMessage(e)}\n`);
   process.exitCode = 1;
 });

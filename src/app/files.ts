@@ -1,5 +1,6 @@
 // Files in and out of the page: downloads, and a checkpoint picked as its two files.
 // Types only from src/ml: importing its values would load TensorFlow.js on the main thread.
+import { errorMessage } from '../core/errors';
 import type { Checkpoint } from '../ml/checkpoint';
 
 export function download(name: string, blob: Blob): void {
@@ -20,7 +21,7 @@ export async function readCheckpointFiles(files: FileList | null): Promise<Check
   try {
     parsed = JSON.parse(await manifest.text());
   } catch (e) {
-    throw new Error(`checkpoint: ${manifest.name} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Error(`checkpoint: ${manifest.name} is not valid JSON (${errorMessage(e)})`);
   }
   return { manifest: parsed as Checkpoint['manifest'], weights: await weights.arrayBuffer() };
 }

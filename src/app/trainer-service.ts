@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import type { RunConfig } from '../core/config';
 import { parseCases } from '../core/cases';
 import { benchmarkReport, type BenchmarkReport } from '../core/benchmarks/report';
+import { errorMessage } from '../core/errors';
 import type { RolloutSandbox } from '../core/sandbox/pool';
 import type { BackendChoiceName } from '../core/urlstate';
 import { chooseBackend, type BackendChoice, type BackendName } from '../ml/backend';
@@ -83,10 +84,6 @@ const FALLBACK_AFTER: Record<BackendName, BackendName[]> = {
 };
 
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The model shape of a checkpoint wins over the URL's: weights only fit their own shape. */
 function withModelOf(config: RunConfig, ckpt: { manifest: Checkpoint['manifest'] }): RunConfig {
@@ -261,7 +258,7 @@ export class TrainerService {
     if (!loading) {
       loading = fetchCheckpoint(url).catch((e: unknown) => {
         this.shipped.delete(url);
-        throw new Error(`the ${name} checkpoint (${url}) did not load: ${message(e)}`);
+        throw new Error(`the ${name} checkpoint (${url}) did not load: ${errorMessage(e)}`);
       });
       this.shipped.set(url, loading);
     }
@@ -388,7 +385,7 @@ export class TrainerService {
       return await once();
     } catch (e) {
       if (this.backend?.backend !== 'webgpu' || !this.gpuFailed(e)) throw e;
-      await this.fallBack(this.deviceLost ?? message(e));
+      await this.fallBack(this.deviceLost ?? errorMessage(e));
       return once();
     }
   }
@@ -396,7 +393,7 @@ export class TrainerService {
   /** A WebGPU failure (device lost, out of memory, validation) as opposed to a sandbox or reward error. */
   private gpuFailed(e: unknown): boolean {
     if (this.deviceLost) return true;
-    return /webgpu|gpu|device/i.test(message(e)) && !/custom reward|sandbox/i.test(message(e));
+    return /webgpu|gpu|device/i.test(errorMessage(e)) && !/custom reward|sandbox/i.test(errorMessage(e));
   }
 
   private async fallBack(why: string): Promise<void> {
@@ -411,7 +408,7 @@ export class TrainerService {
           break;
         }
       } catch (e) {
-        failed.push({ backend: next, reason: message(e) });
+        failed.push({ backend: next, reason: errorMessage(e) });
       }
     }
     if (!choice) throw new Error(`trainer: ${from} failed (${why}) and no other backend started`);

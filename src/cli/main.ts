@@ -1,6 +1,7 @@
 // The asp command line: `npm run --silent asp -- <command> [flags]`.
 // Results go to stdout (JSON lines); progress and errors to stderr; errors exit non-zero with one clear line.
 import './regexp-guard'; // first: before any schema pattern is compiled
+import { errorMessage } from '../core/errors';
 import { printable, UsageError } from './args';
 import { benchCommand } from './bench';
 import { evalCommand } from './eval';
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   process.stderr.write(`asp: ${printable(message)}\n`);
   process.exitCode = err instanceof UsageError ? 2 : 1;
 });

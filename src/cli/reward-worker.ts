@@ -6,7 +6,7 @@
 // this side never touches an object the context made (its getters or proxy traps would run here, without a limit).
 import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { NO_FUNCTION, readRewardSource } from '../core/reward/custom';
+import { NO_FUNCTION, readRewardSource, threwWhileLoading } from '../core/reward/custom';
 
 export interface RewardWorkerData {
   source: string;
@@ -90,7 +90,7 @@ function load(): string | null {
   if (loaded === 'ok') return null;
   if (loaded === 'none') return NO_FUNCTION;
   if (loaded === TIMED_OUT) return `custom reward: loading the source took longer than ${timeoutMs} ms (an endless loop?)`;
-  if (typeof loaded === 'string' && loaded.startsWith('T')) return `custom reward: the source threw while loading: ${loaded.slice(1)}`;
+  if (typeof loaded === 'string' && loaded.startsWith('T')) return threwWhileLoading(loaded.slice(1)).message;
   return 'custom reward: the source failed to load';
 }
 

@@ -131,6 +131,7 @@ export const RunConfigSchema = z
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type SftConfig = z.infer<typeof SftConfigSchema>;
+export type DecisionPrior = z.infer<typeof DecisionPriorSchema>;
 
 /**
  * The shipped recipe: `npm run train:release` makes public/checkpoints from exactly this, and so do `asp train`

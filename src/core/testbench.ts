@@ -1,6 +1,7 @@
 // The reward lab's test bench: canonical transcripts scored by a reward before any training, so a broken reward
 // shows itself in seconds (the oracle should top every class; always-execute, always-refuse, malformed,
 // ask-everything and claimed-success should not).
+import { errorMessage } from './errors';
 import { scorePolicy } from './score';
 import { callOf, execute, oracle, readProgress, refuse, render } from './policies';
 import { formatCall, parseTurn, EOS } from './protocol';
@@ -108,7 +109,7 @@ export async function runTestBench(preset: RewardPreset, opts: BenchOptions = DE
     try {
       result = await scorePolicy({ split: 'train', n: opts.n, seed: opts.seed, policy: benchPolicy(policy, preset), preset, pYes: opts.pYes, maxTurns: opts.maxTurns });
     } catch (e) {
-      throw new Error(`test bench (${policy} transcripts): ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`test bench (${policy} transcripts): ${errorMessage(e)}`);
     }
     const r = result.metrics.reward;
     rows.push({

@@ -1,6 +1,7 @@
 // The page's whole state in its URL, so a link reproduces a run: every config field that differs from the default
 // as a dotted key (`grpo.groupSize=4`), plus a few page options. Pure: no DOM (takes and returns query strings).
 import { DEFAULT_RUN_CONFIG, parseRunConfig, type RunConfig } from './config';
+import { errorMessage } from './errors';
 import { REWARD_TIMEOUT_MS } from './reward/custom';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
@@ -121,7 +122,7 @@ export function decodeUrlState(query: string): UrlState {
   try {
     config = parseRunConfig(partial);
   } catch (e) {
-    throw new Error(`URL: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`URL: ${errorMessage(e)}`);
   }
   return { config, page };
 }

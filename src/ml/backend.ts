@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
+import { errorMessage } from '../core/errors';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -63,7 +64,7 @@ async function trySetBackend(backend: BackendName): Promise<string | null> {
     await tf.ready();
     return tf.getBackend() === backend ? null : `active backend is ${tf.getBackend()}`;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }
 

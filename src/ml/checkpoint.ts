@@ -1,6 +1,7 @@
 // Versioned checkpoints: a JSON manifest (model config, tokenizer, metrics, weight table) plus one binary blob of
 // little-endian float32 weights. Works on in-memory objects so Node (checkpoint-node.ts) and the browser share it.
 import { z } from 'zod';
+import { errorMessage } from '../core/errors';
 import { LmConfigSchema, parameterSpecs, TransformerLM, type NamedWeight } from './model';
 import { Tokenizer, TokenizerJsonSchema } from './tokenizer';
 
@@ -175,7 +176,7 @@ function parseManifest(input: unknown): CheckpointManifest {
     try {
       json = JSON.parse(input);
     } catch (e) {
-      throw new Error(`checkpoint: the manifest is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new Error(`checkpoint: the manifest is not valid JSON (${errorMessage(e)})`);
     }
   }
   const head = json as { format?: unknown; version?: unknown } | null;
@@ -198,6 +199,6 @@ function wrap<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new Error(`checkpoint: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`checkpoint: ${errorMessage(e)}`);
   }
 }

@@ -2,6 +2,7 @@
 import { mount } from 'svelte';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { errorMessage } from '../core/errors';
 import App from './App.svelte';
 import { Playground } from './playground.svelte';
 
@@ -16,7 +17,7 @@ let urlError: string | null = null;
 try {
   playground = new Playground(location.search, makeTrainer, makeSandbox, document.baseURI);
 } catch (e) {
-  urlError = e instanceof Error ? e.message : String(e);
+  urlError = errorMessage(e);
 }
 mount(App, { target, props: { playground, urlError } });
 if (playground) {

@@ -2,6 +2,7 @@
 // (trainer: TensorFlow.js; sandbox: episodes, rewards, metrics) and IndexedDB, so the main thread stays free.
 // The URL is the run: changing a setting navigates to the new URL, and a URL seen before resumes its saved run.
 import * as Comlink from 'comlink';
+import { errorMessage } from '../core/errors';
 import { DEFAULT_PAGE_OPTIONS, decodeUrlState, encodeUrlState, type UrlState } from '../core/urlstate';
 import type { RunConfig } from '../core/config';
 import type { BenchOptions, BenchRow } from '../core/testbench';
@@ -19,7 +20,6 @@ import { acceptCode, assertConsented, isAccepted, linkCode } from '../app/consen
 export type Status = 'booting' | 'needs-accept' | 'needs-base' | 'pretraining' | 'ready' | 'running' | 'error';
 
 const MAIN = 'main';
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The iteration in progress, as its rollouts end. */
 export interface LiveIteration {
@@ -148,7 +148,7 @@ export class Playground {
         return;
       } catch (e) {
         // A run saved by an older version of the page (or a damaged entry): start afresh rather than get stuck.
-        this.error = `the run saved for this address could not be restored (${message(e)}); it was forgotten and the run starts afresh`;
+        this.error = `the run saved for this address could not be restored (${errorMessage(e)}); it was forgotten and the run starts afresh`;
         await deleteRun(this.runQuery).catch(() => {});
       }
     }
@@ -170,7 +170,7 @@ export class Playground {
       this.ready();
     } catch (e) {
       this.status = 'needs-base';
-      this.activity = `the shipped ${name} checkpoint could not be loaded (${message(e)}); pretrain from scratch instead`;
+      this.activity = `the shipped ${name} checkpoint could not be loaded (${errorMessage(e)}); pretrain from scratch instead`;
     }
   }
 
@@ -329,7 +329,7 @@ export class Playground {
       await saveRun(run);
       await saveRolloutBatches(this.runQuery, this.rollouts);
     } catch (e) {
-      this.error = `this browser did not save the run (${message(e)}): training goes on, but a reload will not resume it`;
+      this.error = `this browser did not save the run (${errorMessage(e)}): training goes on, but a reload will not resume it`;
     }
   }
 
@@ -488,12 +488,12 @@ export class Playground {
       }
       this.rollouts = [];
     } catch (e) {
-      this.error = `${reason}; the new sandbox worker did not start: ${message(e)}`;
+      this.error = `${reason}; the new sandbox worker did not start: ${errorMessage(e)}`;
     }
   }
 
   private fail(e: unknown, then: Status = 'error'): void {
-    this.error = message(e);
+    this.error = errorMessage(e);
     this.status = then;
     this.activity = then === 'error' ? 'stopped by an error' : 'paused by an error';
   }

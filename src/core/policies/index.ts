@@ -1,5 +1,6 @@
 // Scripted reference policies. They write protocol text like a model would (think block, one action, EOS),
 // so they run through the same parser, sandbox and rewards as a learned policy.
+import type { DecisionPrior } from '../config';
 import { EOS, REFUSAL_SENTENCES, formatAnswer, formatCall, formatCheck, formatRefusal, toolHeader } from '../protocol';
 import { Rng, hashString } from '../rng';
 import type { ChatMessage, Episode, Policy, SafetyPolicy, ToolCall, ToolSpec } from '../types';
@@ -115,12 +116,6 @@ export function refuse(): Policy {
 /** A generator for this episode and turn only, so the result does not depend on the order episodes are played in. */
 function turnRng(seed: number, episode: Episode, turn: number): Rng {
   return new Rng(seed ^ hashString(episode.id)).fork(turn);
-}
-
-export interface DecisionPrior {
-  execute: number;
-  refuse: number;
-  verify: number;
 }
 
 /**

@@ -2,6 +2,7 @@
 // In the page the source runs with new Function inside the sandbox worker; the CLI runs it in an isolated context
 // (src/cli/reward-isolate.ts) through the same wrappers and checks. Every failure becomes an Error saying what is wrong.
 import { z } from 'zod';
+import { errorMessage } from '../errors';
 import type { RewardFn, RewardInput, RewardPreset, RewardResult, SafetyPolicy } from '../types';
 import { REWARD_LIB, type RewardLib } from './lib';
 
@@ -18,10 +19,6 @@ const ResultSchema = z.object({
 });
 
 const PREFIX = 'custom reward';
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Type annotations are the likeliest cause of a syntax error in code copied from TypeScript. */
 const LOOKS_TYPED = /\)\s*:\s*[A-Za-z{]|\b(?:input|trace|episode)\s*:\s*[A-Z]|\binterface\s+\w|\btype\s+\w+\s*=/;
@@ -49,13 +46,13 @@ export function readRewardSource<F>(source: string, compile: (body: string) => F
     return compile(statements);
   } catch (e) {
     const hint = LOOKS_TYPED.test(source) ? ' (type annotations are not supported: write plain JavaScript)' : '';
-    throw new Error(`${PREFIX}: syntax error: ${describe(e)}${hint}`);
+    throw new Error(`${PREFIX}: syntax error: ${errorMessage(e)}${hint}`);
   }
 }
 
 export const NO_FUNCTION = `${PREFIX}: no function found; define function reward(input) { ... } or write (input) => ({ total, components })`;
-export const threwWhileLoading = (e: unknown): Error => new Error(`${PREFIX}: the source threw while loading: ${describe(e)}`);
-export const threwOn = (episodeId: string, e: unknown): Error => new Error(`${PREFIX} threw on episode ${episodeId}: ${describe(e)}`);
+export const threwWhileLoading = (e: unknown): Error => new Error(`${PREFIX}: the source threw while loading: ${errorMessage(e)}`);
+export const threwOn = (episodeId: string, e: unknown): Error => new Error(`${PREFIX} threw on episode ${episodeId}: ${errorMessage(e)}`);
 
 /** A reward's return value checked: the result, or an Error naming what is wrong with it. */
 export function checkRewardResult(out: unknown, episodeId: string): RewardResult {

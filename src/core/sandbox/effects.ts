@@ -1,4 +1,5 @@
 // Tool effects: each ToolEffect kind implemented once. Tools are data, so every catalog tool runs through here.
+import { errorMessage } from '../errors';
 import type { CatalogTool, Json, ToolEffect, WorldRecord, WorldState } from '../types';
 import { briefJson, getRecord, isExternalRecipient, setOwn } from './world';
 
@@ -25,7 +26,7 @@ export function executeTool(world: WorldState, tool: CatalogTool, args: Record<s
     return { ...apply(world, tool.name, tool.effect, args), error: null };
   } catch (e) {
     if (e instanceof ToolError) return { result: null, effects: [], error: e.message };
-    return { result: null, effects: [], error: `${tool.name} failed: ${e instanceof Error ? e.message : String(e)}` };
+    return { result: null, effects: [], error: `${tool.name} failed: ${errorMessage(e)}` };
   }
 }
 

@@ -8,7 +8,10 @@ import { briefJson, cloneWorld } from './world';
 
 const norm = (s: string): string => s.trim().toLowerCase();
 
-/** Equal as the matcher compares: strings trimmed and case-insensitive, anything else by its JSON. */
+/**
+ * Two world values equal: strings trimmed and case-insensitive, anything else by its JSON (stricter than the call
+ * matcher's sameValue, which also takes "5" for 5: a world keeps its values' types).
+ */
 function same(a: Json | undefined, b: Json | undefined): boolean {
   if (typeof a === 'string' && typeof b === 'string') return norm(a) === norm(b);
   return JSON.stringify(a) === JSON.stringify(b);
