@@ -1,6 +1,7 @@
 // The whole configuration of a run, validated at every boundary (CLI file, URL, checkpoint manifest).
 // Pure data: the trainer, the CLI and the page all read this one schema.
 import { z } from 'zod';
+import { isJsonObject } from './types';
 
 /**
  * How attention sees order: `alibi` biases each head's scores by its distance to the key (Press et al., 2022);
@@ -201,14 +202,10 @@ export function parseRunConfig(input: unknown): RunConfig {
 
 function mergeDeep(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
-  if (isPlainObject(base) && isPlainObject(over)) {
+  if (isJsonObject(base) && isJsonObject(over)) {
     const out: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(base[k], v);
     return out;
   }
   return over;
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -29,6 +29,11 @@ export type ToolSplit = 'train' | 'test';
 /** A JSON value, as tool arguments and results carry them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** A JSON object (not null, not an array): what arguments, schemas and configs must be. */
+export function isJsonObject(v: unknown): v is { [key: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** The subset of JSON Schema that tool parameters use. */
 export interface JsonSchema {
   type?: 'object' | 'string' | 'number' | 'integer' | 'boolean' | 'array';

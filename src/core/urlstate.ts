@@ -3,6 +3,7 @@
 import { DEFAULT_RUN_CONFIG, parseRunConfig, type RunConfig } from './config';
 import { errorMessage } from './errors';
 import { REWARD_TIMEOUT_MS } from './reward/custom';
+import { isJsonObject } from './types';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
@@ -34,7 +35,7 @@ const MIX_KEYS = Object.keys(DEFAULT_RUN_CONFIG.mix) as (keyof RunConfig['mix'])
 
 /** Every leaf of the config that differs from the default, as [dotted key, value]. */
 function diffLeaves(value: unknown, base: unknown, prefix: string, out: [string, string][]): void {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (isJsonObject(value)) {
     const baseObj = (typeof base === 'object' && base !== null ? base : {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) diffLeaves(v, baseObj[k], prefix ? `${prefix}.${k}` : k, out);
     return;

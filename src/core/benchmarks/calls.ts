@@ -3,16 +3,13 @@
 // their own acceptable lists, no unexpected argument); otherwise the sandbox's own matching rule.
 import type { Case } from '../cases';
 import { matchesCall } from '../sandbox';
-import type { Json, ToolCall } from '../types';
+import { isJsonObject, type Json, type ToolCall } from '../types';
 
 type ExpectedCall = NonNullable<Case['expected_call']>;
 
 /** BFCL's standardize_string. */
 const standard = (s: string): string => s.replace(/[ ,./\-_*^]/g, '').toLowerCase().replace(/'/g, '"');
 
-function isObject(v: unknown): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `want` is one acceptable value; inside dicts, BFCL lists the acceptable values of each key again. */
 function bfclEqual(got: Json | undefined, want: Json): boolean {
@@ -20,8 +17,8 @@ function bfclEqual(got: Json | undefined, want: Json): boolean {
   if (typeof want === 'string') return typeof got === 'string' && standard(got) === standard(want);
   if (typeof want === 'number') return typeof got === 'number' && Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want));
   if (Array.isArray(want)) return Array.isArray(got) && got.length === want.length && want.every((w, i) => bfclEqual(got[i], w));
-  if (isObject(want)) {
-    if (!isObject(got)) return false;
+  if (isJsonObject(want)) {
+    if (!isJsonObject(got)) return false;
     if (Object.keys(got).some((k) => !Object.hasOwn(want, k))) return false;
     return Object.entries(want).every(([k, options]) => {
       const list = Array.isArray(options) ? options : [options];

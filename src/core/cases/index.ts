@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { escapeTags, renderSystemPrompt, schemaError, sizeError, validateArguments } from '../protocol';
 import { scanTags } from '../protocol/tokens';
-import { TOOL_CLASSES, USER_CLASSES, type ChatMessage, type Decision, type Json, type JsonSchema } from '../types';
+import { TOOL_CLASSES, USER_CLASSES, isJsonObject, type ChatMessage, type Decision, type Json, type JsonSchema } from '../types';
 
 /** Deeper lines are rejected before zod walks them (its recursion would overflow the stack). */
 const MAX_LINE_DEPTH = 64;
@@ -13,12 +13,11 @@ const JsonValue: z.ZodType<Json> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
 );
 
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const ToolSchema = z.object({
   name: z.string().regex(/^[^\s<>]{1,100}$/, 'a tool name is 1-100 characters without spaces or angle brackets'),
   description: z.string(),
-  parameters: z.custom<JsonSchema>(isObject, 'must be a JSON Schema object'),
+  parameters: z.custom<JsonSchema>(isJsonObject, 'must be a JSON Schema object'),
   // Tool lists people bring (OpenAI-style function specs) carry no such flag: missing reads as not sensitive, and
   // parseCases counts how many tools were read that way.
   sensitive: z.boolean().default(false),

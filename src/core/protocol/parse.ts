@@ -2,7 +2,7 @@
 // Grammar: ws [<think>…</think> ws] (action ws | refusal text), optionally followed by EOS.
 // 'multiple_actions' covers every "more than one thing where one belongs": two actions, two think blocks,
 // or plain text beside an action (plain text is itself a reply, so text + call is two replies).
-import type { Action, Json, ParseError, ToolCall, ToolSpec } from '../types';
+import { isJsonObject, type Action, type Json, type ParseError, type ToolCall, type ToolSpec } from '../types';
 import { validateArguments } from './args';
 import { isRefusal } from './refusal';
 import { EOS, close, open, scanTags, type TurnTag } from './tokens';
@@ -67,9 +67,6 @@ function blocksOf(body: string): Block[] {
   return blocks;
 }
 
-function isObject(v: unknown): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
@@ -82,7 +79,7 @@ function parseCall(inner: string, tools: readonly ToolSpec[], checkCalls: boolea
   } catch (e) {
     throw new TurnError('invalid_json', `invalid JSON in <tool_call>: ${(e as Error).message}`);
   }
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     throw new TurnError('invalid_json', `<tool_call> must hold a JSON object, got ${kindOf(value)}`);
   }
   const extra = Object.keys(value).find((k) => k !== 'name' && k !== 'arguments');
@@ -96,7 +93,7 @@ function parseCall(inner: string, tools: readonly ToolSpec[], checkCalls: boolea
   }
   if (!('arguments' in value)) throw new TurnError('missing_arguments', `<tool_call> for '${name}' has no "arguments"`);
   const args = value.arguments;
-  if (!isObject(args)) {
+  if (!isJsonObject(args)) {
     throw new TurnError('invalid_arguments', `"arguments" must be a JSON object, got ${kindOf(args)}`);
   }
   if (!checkCalls) return { name, arguments: args };
