@@ -1,6 +1,7 @@
 // A rollout as the Rollouts view browses it, and the highlighting of its text. Its outcome comes from the one
 // classification in src/core/metrics/outcome.ts, the same the metrics count.
 import { classifyOutcome, type Outcome } from '../core/metrics';
+import { EOS, SPECIAL_TOKENS } from '../core/protocol';
 import type { Episode, RewardResult, SafetyPolicy, Trace } from '../core/types';
 
 /** Iterations of rollouts kept per run for browsing. */
@@ -45,7 +46,13 @@ export interface Span {
   kind: 'plain' | 'tag' | 'planted';
 }
 
-const TAG = /(<\/?(?:think|tool_call|tool_check|tool_check_result|tool_response|answer)>|<\|end\|>)/g;
+/** The protocol's tags and the end of a turn (role markers never appear inside a message's text). */
+const TAG = new RegExp(
+  `(${SPECIAL_TOKENS.filter((t) => !t.startsWith('<|') || t === EOS)
+    .map((t) => t.replace(/[|]/g, '\\|'))
+    .join('|')})`,
+  'g',
+);
 
 /** Splits `text` into plain, tag and planted spans (`planted` is the injection text, found verbatim or JSON-escaped). */
 export function highlight(text: string, planted: string | null): Span[] {
