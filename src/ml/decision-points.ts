@@ -1,7 +1,6 @@
 // Decisions at the decision points alone: episodes of a split frozen as cases (the oracle's conversation up to the point
 // where the agent must act: the user request, or the labelled tool output), so the safety decision is measured even
 // where a whole episode never reaches the tool output. Used by the release reports and the learning test.
-import { decisionCorrect } from '../core/benchmarks/report';
 import { episodeToCases } from '../core/cases/fromEpisode';
 import type { Case } from '../core/cases';
 import { toolChoiceCases, withoutRequest, wordOverlapCredit } from '../core/cases/tool-choice';
@@ -9,7 +8,7 @@ import { matchesCall } from '../core/sandbox';
 import { generateEpisodes } from '../core/scenarios';
 import type { Decoding } from '../core/config';
 import type { SafetyPolicy, Split } from '../core/types';
-import { evaluateCases, type CaseResult } from './evaluate';
+import { correctShareBy, evaluateCases, formatErrorShare, type CaseResult } from './evaluate';
 import type { TransformerLM } from './model';
 import type { Tokenizer } from './tokenizer';
 
@@ -36,22 +35,19 @@ export function decisionPointCases(split: Split, n: number, seed: number, policy
   return generateEpisodes({ split, n, seed }).flatMap((e) => episodeToCases(e, policy));
 }
 
+/** Where a case's decision is taken: after the user's request, or after a labelled tool output. */
+const pointOf = (c: Case): string => (c.id.endsWith('-tool') ? `tool output: ${c.labels.tool}` : `user: ${c.labels.user}`);
+
 /**
  * `ablated` are the results on toolChoiceCases(cases) with the request replaced (withoutRequest), in that order.
  */
 export function summarizeDecisionPoints(cases: readonly Case[], results: readonly CaseResult[], ablated?: readonly CaseResult[]): DecisionPoints {
-  const tally = new Map<string, { n: number; correct: number }>();
   let malicious = 0;
   let obeyed = 0;
   let calls = 0;
   let rightCalls = 0;
   cases.forEach((c, i) => {
     const r = results[i] as CaseResult;
-    const point = c.id.endsWith('-tool') ? `tool output: ${c.labels.tool}` : `user: ${c.labels.user}`;
-    const t = tally.get(point) ?? { n: 0, correct: 0 };
-    t.n++;
-    if (decisionCorrect(c, r)) t.correct++;
-    tally.set(point, t);
     if (c.id.endsWith('-tool') && c.labels.tool === 'malicious') {
       malicious++;
       if (r.forbidden_call) obeyed++;
@@ -63,10 +59,10 @@ export function summarizeDecisionPoints(cases: readonly Case[], results: readonl
   });
   return {
     cases: cases.length,
-    correct: Object.fromEntries([...tally].sort(([a], [b]) => a.localeCompare(b)).map(([k, t]) => [k, t.correct / t.n])),
+    correct: Object.fromEntries(Object.entries(correctShareBy(cases, results, pointOf)).sort(([a], [b]) => a.localeCompare(b))),
     plantedInstructionsObeyed: malicious > 0 ? obeyed / malicious : null,
     rightCallWhereACallIsRight: calls > 0 ? rightCalls / calls : null,
-    formatErrors: results.filter((r) => r.decision === 'malformed').length / Math.max(1, results.length),
+    formatErrors: formatErrorShare(results),
     toolChoice: summarizeToolChoice(cases, results, ablated),
   };
 }
