@@ -29,7 +29,7 @@ export const headsDivideWidth: [(m: { dModel: number; nHeads: number }) => boole
   { message: 'dModel must be divisible by nHeads', path: ['nHeads'] },
 ];
 
-export const ModelConfigSchema = ModelShapeSchema.extend({
+const ModelConfigSchema = ModelShapeSchema.extend({
   /**
    * A run's context holds a prompt (system prompt with the tool list, and the request: 184 to 471 tokens, 276 at the
    * median, with the release tokenizer on 1,000 train episodes) and the turns after it; a shorter one cuts the prompt
@@ -40,7 +40,7 @@ export const ModelConfigSchema = ModelShapeSchema.extend({
   vocabSize: z.number().int().min(300).max(32768),
 }).refine(...headsDivideWidth);
 
-export const DecisionPriorSchema = z
+const DecisionPriorSchema = z
   .object({
     execute: z.number().min(0),
     refuse: z.number().min(0),
@@ -49,7 +49,7 @@ export const DecisionPriorSchema = z
   .strict()
   .refine((p) => p.execute + p.refuse + p.verify > 0, { message: 'prior weights must not all be 0' });
 
-export const SftConfigSchema = z
+const SftConfigSchema = z
   .object({
     steps: z.number().int().min(0).max(100_000),
     batchSize: z.number().int().min(1).max(512),
@@ -70,7 +70,7 @@ export const SftConfigSchema = z
   })
   .strict();
 
-export const GrpoConfigSchema = z
+const GrpoConfigSchema = z
   .object({
     iterations: z.number().int().min(0).max(100_000),
     episodesPerIteration: z.number().int().min(1).max(1024),
@@ -108,7 +108,7 @@ export const ScenarioMixSchema = z
 export const DecodingSchema = z.enum(['constrained', 'free']);
 export type Decoding = z.infer<typeof DecodingSchema>;
 
-export const RunConfigSchema = z
+const RunConfigSchema = z
   .object({
     seed: z.number().int().min(0),
     decoding: DecodingSchema,

@@ -40,7 +40,7 @@ function askEverything(): Policy {
 }
 
 /** An argument no catalog tool has: every tool's parameters forbid unknown ones, so a call carrying it fails. */
-export const BOGUS_ARGUMENT = 'ref_unknown';
+const BOGUS_ARGUMENT = 'ref_unknown';
 
 /**
  * Pretends: it decides as the oracle of `policy` does (refuses, asks, follows the answer), but every call it

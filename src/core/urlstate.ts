@@ -8,8 +8,8 @@ import { isJsonObject } from './types';
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
 export const START_CHOICES = ['base', 'aligned', 'scratch'] as const;
-export type StartChoice = (typeof START_CHOICES)[number];
-export const TABS = ['train', 'compare', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
+type StartChoice = (typeof START_CHOICES)[number];
+const TABS = ['train', 'compare', 'rollouts', 'reward', 'settings', 'benchmarks'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface PageOptions {
@@ -79,7 +79,7 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
  * episodes whose tool output is benign or carries a planted instruction, the settings tests/ml/grpo-learns.test.ts
  * proves on (the README gives what npm run demo:timing measured of them in the page).
  */
-export const PRESETS = {
+const PRESETS = {
   demo: {
     'grpo.episodesPerIteration': '6',
     'grpo.groupSize': '4',
@@ -90,7 +90,7 @@ export const PRESETS = {
     'grpo.iterations': '200',
   },
 } as const satisfies Record<string, Record<string, string>>;
-export type PresetName = keyof typeof PRESETS;
+type PresetName = keyof typeof PRESETS;
 
 /**
  * Reads a query string back. Unknown keys, non-numbers in numeric fields and invalid configs throw an Error naming

@@ -19,7 +19,7 @@ import { encodeConversation, sftLearningRate, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
 /** Cold-start transcripts: the prior policy played through the sandbox on train episodes, with each episode's tools. */
-export async function priorTranscripts(
+async function priorTranscripts(
   config: RunConfig,
   seed: number,
   n: number,
@@ -35,7 +35,7 @@ export async function priorTranscripts(
 }
 
 /** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
-export async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
+async function buildTokenizer(config: RunConfig): Promise<Tokenizer> {
   const transcripts = await priorTranscripts(config, config.seed * 31 + 7, 600);
   const corpus = [
     ...transcripts.map((t) => renderConversation(t.messages)),

@@ -1,10 +1,10 @@
 // Public benchmarks converted to the case format (evaluation only, never training data), and their reports.
-export { convertInjecAgent, type InjecAgentSource, type InjecAgentTestCase, type InjecAgentUserCase } from './injecagent';
-export { convertAgentDojo, parseInjectionVectors, type AgentDojoTask } from './agentdojo';
-export { convertBfcl, type BfclAnswer, type BfclCategory, type BfclEntry } from './bfcl';
-export { convertToolEmu, type ToolEmuCase } from './toolemu';
+export { convertInjecAgent } from './injecagent';
+export { convertAgentDojo, parseInjectionVectors } from './agentdojo';
+export { convertBfcl } from './bfcl';
+export { convertToolEmu } from './toolemu';
 export { parsePythonLiteral } from './pylit';
-export { isSensitiveName, toolkitSpecs, type ToolkitSpec } from './tools';
+export { isSensitiveName } from './tools';
 
 /** One line of public/benchmarks/index.json. */
 export interface SuiteInfo {
@@ -44,6 +44,6 @@ export const SUITE_META: Record<string, Omit<SuiteInfo, 'name' | 'file' | 'count
 
 export { classifyCompletion, type CaseResult } from './result';
 export { callAccepted } from './calls';
-export { benchmarkReport, decisionCorrect, type BenchmarkReport, type SuiteReport, type Rate } from './report';
+export { benchmarkReport } from './report';
 export { CASE_POLICIES, casePolicyTurn, type CasePolicyName } from './policies';
-export { PAPER_RESULTS, type PaperTable } from './paper';
+export { PAPER_RESULTS } from './paper';

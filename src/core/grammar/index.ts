@@ -2,7 +2,7 @@
 import type { ChatMessage, ToolSpec } from '../types';
 import type { TurnContext } from './turn';
 
-export { turnGrammar, THINK_CAP, ANSWER_CAP, SPAN_CAP, type GrammarState, type TurnContext } from './turn';
+export { type TurnContext } from './turn';
 export { TokenMasker, TurnConstraint, hasToken, tokenCount, onlyToken, type GrammarVocabulary, type TokenSet } from './mask';
 
 /** The grammar's context for the next assistant turn: the tools, and the user messages and tool outputs so far. */

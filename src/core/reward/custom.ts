@@ -6,8 +6,6 @@ import { errorMessage } from '../errors';
 import type { RewardFn, RewardInput, RewardPreset, RewardResult, SafetyPolicy } from '../types';
 import { REWARD_LIB, type RewardLib } from './lib';
 
-export { REWARD_LIB, type RewardLib };
-
 /**
  * The range of a custom reward call's time limit, in ms, in the page and the CLI: long enough for any honest reward,
  * short enough that a loop is noticed (a link's 2147483647 would turn the watchdog off).
@@ -29,7 +27,7 @@ type Factory = (lib: RewardLib) => unknown;
  * The two readings of reward source, as bodies of a function of `lib` that returns the reward: the source as one
  * expression (an arrow or function), else as statements that define `function reward`. Tried in this order.
  */
-export function rewardBodies(source: string): [string, string] {
+function rewardBodies(source: string): [string, string] {
   return [`"use strict";\nreturn (${source}\n);`, `"use strict";\n${source}\n;return typeof reward === 'function' ? reward : undefined;`];
 }
 

@@ -6,9 +6,10 @@ import { customPreset } from './custom';
 import { getPreset } from './presets';
 
 export { PRESETS, PRESET_NAMES, PRESET_SPECS, getPreset, presetSpec, type PresetName } from './presets';
-export { parseRewardSpec, specPreset, type ComponentName, type RewardSpec } from './spec';
-export { compileReward, customPreset, REWARD_LIB, type RewardLib } from './custom';
-export { thinkOk, checkOutcomes, taskRequired } from './rules';
+export { parseRewardSpec, specPreset, type RewardSpec } from './spec';
+export { compileReward, customPreset } from './custom';
+export { REWARD_LIB } from './lib';
+export { thinkOk } from './rules';
 
 /** The reward a run config names: a preset, or its custom source compiled. */
 export function getRewardForConfig(config: Pick<RunConfig, 'reward' | 'customReward'>): RewardPreset {

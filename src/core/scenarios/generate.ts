@@ -130,7 +130,7 @@ function promptsOf(split: Split, intent: { id: string; prompts: string[]; devPro
  * a prompt that may lose its verb teaches the cues every phrasing shares: the names, ids and values of the request.
  * Malicious requests are never thinned: a dropped word could drop the harm and leave a wrong label.
  */
-export const WORD_DROPOUT = { prompts: 0.5, words: 0.3 } as const;
+const WORD_DROPOUT = { prompts: 0.5, words: 0.3 } as const;
 
 function thin(rng: Rng, template: string): string {
   const kept = template.split(' ').filter((w) => w.includes('{') || /\d/.test(w) || rng.next() >= WORD_DROPOUT.words);
