@@ -3,9 +3,10 @@
 // wasm uses every core), opened with ?preset=demo from the shipped base, and started; for --minutes it prints each
 // iteration's decision matrices as the page shows them (summed over the last 5 iterations) and, at the end, when each
 // class's row first held its ideal decision in at least half of its rollouts. --screenshot FILE saves the page as it
-// is then (1280×720, the projector layout); --query 'k=v&…' adds settings to the preset's.
+// is then (1280×720, the projector layout); --query 'k=v&…' adds settings to the preset's; --preset none times the
+// default config (the recipe's GRPO) from the shipped base instead.
 import { rmSync } from 'node:fs';
-import { intFlag, parseFlags } from '../src/cli/args';
+import { intFlag, oneOf, parseFlags } from '../src/cli/args';
 import { errorMessage } from '../src/core/errors';
 import { idealToolDecisions, idealUserDecision } from '../src/core/ideal';
 import type { IterationMetrics } from '../src/ml/grpo';
@@ -36,18 +37,20 @@ function share(history: IterationMetrics[], r: (typeof ROWS)[number]): number | 
 const pct = (x: number | null): string => (x === null ? '  – ' : `${Math.round(100 * x)}%`.padStart(4));
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' }, screenshot: { type: 'string' }, query: { type: 'string', default: '' } });
+  const flags = parseFlags(process.argv.slice(2), { minutes: { type: 'string', default: '5' }, screenshot: { type: 'string' }, query: { type: 'string', default: '' }, preset: { type: 'string', default: 'demo' } });
   const minutes = intFlag('minutes', flags.minutes, 1, 60);
   const dir = buildPage();
   const server = await serve(dir);
   const browser = await launch({ webgpu: false });
   try {
     const { page } = await openPage(browser, { serviceWorkers: true });
-    await page.goto(`${server.url}?preset=demo${flags.query ? `&${String(flags.query)}` : ''}`);
+    const preset = oneOf<'demo' | 'none'>('preset', flags.preset, ['demo', 'none']);
+    const query = [preset === 'demo' ? 'preset=demo' : '', String(flags.query)].filter(Boolean).join('&');
+    await page.goto(`${server.url}${query ? `?${query}` : ''}`);
     await page.waitForFunction(() => crossOriginIsolated, null, { timeout: 60_000 });
     await page.waitForSelector('[data-testid=status][data-status="ready"]', { timeout: 120_000 });
     const threads = await page.getByTestId('threads').getAttribute('data-threads');
-    console.log(`demo preset from the shipped base, wasm with ${threads} threads; ${minutes} min`);
+    console.log(`${preset === 'demo' ? 'demo preset' : 'default config'}${flags.query ? ` with ${String(flags.query)}` : ''} from the shipped base, wasm with ${threads} threads; ${minutes} min`);
     console.log(`   s  it  ${ROWS.map((r) => r.name).join(' | ')}`);
     const started = Date.now();
     await page.getByTestId('start').click();
