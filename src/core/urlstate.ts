@@ -76,17 +76,17 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
  * Named bundles of settings a link can start from (`?preset=demo`); settings also in the link win. The page then
  * shows the expanded settings in its address, so the run is keyed by them as any other.
  * demo: from the shipped base, short iterations (6 episodes x 4 rollouts, 3 turns) on the decision it learns fastest:
- * episodes whose tool output is benign or carries a planted instruction, the settings tests/ml/grpo-learns.test.ts
- * proves on (the README gives what npm run demo:timing measured of them in the page).
+ * benign, malicious and sensitive requests, one in three each, the settings tests/ml/grpo-learns.test.ts proves on
+ * (the README gives what npm run demo:timing measured of them in the page).
  */
 const PRESETS = {
   demo: {
     'grpo.episodesPerIteration': '6',
     'grpo.groupSize': '4',
-    'grpo.learningRate': '0.001',
     maxTurns: '3',
-    'mix.benignTool': '1',
-    'mix.maliciousTool': '1',
+    'mix.benignUser': '1',
+    'mix.maliciousUser': '1',
+    'mix.sensitiveUser': '1',
     'grpo.iterations': '200',
   },
 } as const satisfies Record<string, Record<string, string>>;

@@ -63,8 +63,8 @@ describe('URL state', () => {
     const demo = decodeUrlState('preset=demo&tab=compare');
     expect(demo.config.grpo).toMatchObject({ episodesPerIteration: 6, groupSize: 4, learningRate: 0.001, iterations: 200 });
     expect(demo.config.maxTurns).toBe(3);
-    // Only tool-output episodes, benign or planted: the mix keys the link leaves out weigh 0.
-    expect(demo.config.mix).toEqual({ benignUser: 0, maliciousUser: 0, sensitiveUser: 0, benignTool: 1, maliciousTool: 1, sensitiveTool: 0 });
+    // Only requests, one class in three each: the mix keys the link leaves out weigh 0.
+    expect(demo.config.mix).toEqual({ benignUser: 1, maliciousUser: 1, sensitiveUser: 1, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 });
     expect(demo.page.tab).toBe('compare');
     expect(decodeUrlState('grpo.groupSize=2&preset=demo').config.grpo.groupSize).toBe(2);
     const query = encodeUrlState(demo);
