@@ -349,7 +349,7 @@ export class TrainerService {
     try {
       return await TrainingRun.resume({ ...snap, optimizer }, tokenizer, model, reference, this.sandboxFor(runId));
     } catch (e) {
-      throw new Error(`checkpoint: ${(e as Error).message}`);
+      throw new Error(`checkpoint: ${errorMessage(e)}`);
     }
   }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { benchmarkReport, casePolicyTurn, CASE_POLICIES, classifyCompletion, type CasePolicyName, type CaseResult, type SuiteInfo } from '../core/benchmarks';
 import { caseToMessages, parseCases, type Case } from '../core/cases';
+import { errorMessage } from '../core/errors';
 import { replayTranscript } from '../core/export';
 import { aggregateMetrics, type EpisodeRecord } from '../core/metrics';
 import { renderConversation } from '../core/protocol';
@@ -213,7 +214,7 @@ export function readTranscriptLine(
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    return fail(`invalid JSON: ${(e as Error).message}`);
+    return fail(`invalid JSON: ${errorMessage(e)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
   const item = parsed as Record<string, unknown>;
@@ -250,6 +251,6 @@ export function readTranscriptLine(
     return { record };
   } catch (e) {
     // An episode given inline may be partial or malformed in ways only the replay finds.
-    return fail(`episode: cannot be replayed (${(e as Error).message})`);
+    return fail(`episode: cannot be replayed (${errorMessage(e)})`);
   }
 }

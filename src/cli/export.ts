@@ -3,6 +3,7 @@
 // The last stdout line is one JSON object naming what was written.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../core/errors';
 import { trlRow, verlRow } from '../core/export';
 import { parseRewardSpec, presetSpec, type RewardSpec } from '../core/reward';
 import { generateEpisodes } from '../core/scenarios';
@@ -15,7 +16,7 @@ async function rewardSpec(value: string): Promise<RewardSpec> {
     try {
       return presetSpec(value);
     } catch (e) {
-      throw new UsageError(`--reward: ${(e as Error).message}, or give a spec file (.json)`);
+      throw new UsageError(`--reward: ${errorMessage(e)}, or give a spec file (.json)`);
     }
   }
   let text: string;
@@ -27,7 +28,7 @@ async function rewardSpec(value: string): Promise<RewardSpec> {
   try {
     return parseRewardSpec(text);
   } catch (e) {
-    throw new UsageError(`${value}: ${(e as Error).message}`);
+    throw new UsageError(`${value}: ${errorMessage(e)}`);
   }
 }
 

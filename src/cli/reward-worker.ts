@@ -6,6 +6,7 @@
 // this side never touches an object the context made (its getters or proxy traps would run here, without a limit).
 import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '../core/errors';
 import { NO_FUNCTION, readRewardSource, threwWhileLoading } from '../core/reward/custom';
 
 export interface RewardWorkerData {
@@ -83,7 +84,7 @@ function load(): string | null {
     // A function of `lib` compiled from the body alone, as new Function does in the page: the source cannot close it early.
     factory = readRewardSource(source, (body) => vm.compileFunction(body, ['lib'], { parsingContext: context }));
   } catch (e) {
-    return (e as Error).message;
+    return errorMessage(e);
   }
   context.__factory = factory; // set before any user code has run, so no setter of theirs sees it
   const loaded = run('__load(__factory)');

@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseRunConfig, type RunConfig } from '../core/config';
+import { errorMessage } from '../core/errors';
 import { REWARD_TIMEOUT_MS } from '../core/reward/custom';
 import { chooseBackend, type BackendName, BACKENDS } from '../ml/backend';
 import { loadCheckpointDir, saveCheckpointDir } from '../ml/checkpoint-node';
@@ -102,12 +103,12 @@ export async function readConfig(path: unknown): Promise<RunConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`config ${path} is not valid JSON: ${errorMessage(e)}`);
   }
   try {
     return parseRunConfig(json);
   } catch (e) {
-    throw new UsageError(`config ${path}: ${(e as Error).message}`);
+    throw new UsageError(`config ${path}: ${errorMessage(e)}`);
   }
 }
 
@@ -153,7 +154,7 @@ export function parseRunState(text: string, dir: string): { config: RunConfig; p
   try {
     meta = (JSON.parse(text) as { meta?: typeof meta } | null)?.meta;
   } catch (e) {
-    throw new UsageError(`checkpoint: ${join(dir, 'manifest.json')} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`checkpoint: ${join(dir, 'manifest.json')} is not valid JSON: ${errorMessage(e)}`);
   }
   if (typeof meta !== 'object' || meta === null || !meta.config || !meta.progress) {
     throw new UsageError(`checkpoint: ${dir} has no run state (meta.config, meta.progress) to resume`);
@@ -162,7 +163,7 @@ export function parseRunState(text: string, dir: string): { config: RunConfig; p
   try {
     config = parseRunConfig(meta.config);
   } catch (e) {
-    throw new UsageError(`checkpoint: ${dir} meta.config: ${(e as Error).message}`);
+    throw new UsageError(`checkpoint: ${dir} meta.config: ${errorMessage(e)}`);
   }
   const count = (max: number) => z.number().int().min(0).max(max);
   const parsed = z
@@ -193,7 +194,7 @@ export async function resumeRun(
   try {
     return await TrainingRun.resume({ config, progress, optimizer }, tokenizer, model, reference, sandbox);
   } catch (e) {
-    throw new UsageError(`checkpoint: ${dir}: ${(e as Error).message}`);
+    throw new UsageError(`checkpoint: ${dir}: ${errorMessage(e)}`);
   }
 }
 

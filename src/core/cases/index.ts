@@ -2,6 +2,7 @@
 // with its tools, labels and the expected decision. Outside data comes in here, so every line is validated and a
 // bad line is reported (line number + field path) while the other lines still load.
 import { z } from 'zod';
+import { errorMessage } from '../errors';
 import { escapeTags, renderSystemPrompt, schemaError, sizeError, validateArguments } from '../protocol';
 import { scanTags } from '../protocol/tokens';
 import { TOOL_CLASSES, USER_CLASSES, isJsonObject, type ChatMessage, type Decision, type Json, type JsonSchema } from '../types';
@@ -153,7 +154,7 @@ export function parseCases(text: string): ParsedCases {
       try {
         value = JSON.parse(raw);
       } catch (e) {
-        errors.push({ line, field: '$', message: `invalid JSON: ${(e as Error).message}` });
+        errors.push({ line, field: '$', message: `invalid JSON: ${errorMessage(e)}` });
         return;
       }
       const tooDeep = sizeError(value, MAX_LINE_DEPTH, Infinity, 'case');

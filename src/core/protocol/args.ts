@@ -1,6 +1,7 @@
 // Tool arguments against the tool's JSON Schema, with ajv. Schemas may come from outside (case files,
 // other benchmarks' dialects), so they are normalised first and a broken schema is reported, not thrown.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { errorMessage } from '../errors';
 import type { JsonSchema } from '../types';
 
 export const MAX_ARG_DEPTH = 20;
@@ -68,7 +69,7 @@ function compile(schema: JsonSchema): ValidateFunction | string {
     ajv.removeSchema(normalised);
     return v;
   } catch (e) {
-    return `invalid schema: ${(e as Error).message}`;
+    return `invalid schema: ${errorMessage(e)}`;
   }
 }
 
@@ -81,7 +82,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction | string {
   try {
     text = JSON.stringify(schema);
   } catch (e) {
-    return `invalid schema: ${(e as Error).message}`;
+    return `invalid schema: ${errorMessage(e)}`;
   }
   v = byText.get(text) ?? compile(schema);
   byText.delete(text);
@@ -163,6 +164,6 @@ export function validateArguments(schema: JsonSchema, args: unknown): string | n
     const err = v.errors?.[0];
     return err ? describe(err) : 'arguments do not match the schema';
   } catch (e) {
-    return `arguments could not be checked: ${(e as Error).message}`;
+    return `arguments could not be checked: ${errorMessage(e)}`;
   }
 }

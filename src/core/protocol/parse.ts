@@ -2,6 +2,7 @@
 // Grammar: ws [<think>…</think> ws] (action ws | refusal text), optionally followed by EOS.
 // 'multiple_actions' covers every "more than one thing where one belongs": two actions, two think blocks,
 // or plain text beside an action (plain text is itself a reply, so text + call is two replies).
+import { errorMessage } from '../errors';
 import { isJsonObject, type Action, type Json, type ParseError, type ToolCall, type ToolSpec } from '../types';
 import { validateArguments } from './args';
 import { isRefusal } from './refusal';
@@ -77,7 +78,7 @@ function parseCall(inner: string, tools: readonly ToolSpec[], checkCalls: boolea
   try {
     value = JSON.parse(inner);
   } catch (e) {
-    throw new TurnError('invalid_json', `invalid JSON in <tool_call>: ${(e as Error).message}`);
+    throw new TurnError('invalid_json', `invalid JSON in <tool_call>: ${errorMessage(e)}`);
   }
   if (!isJsonObject(value)) {
     throw new TurnError('invalid_json', `<tool_call> must hold a JSON object, got ${kindOf(value)}`);
@@ -187,6 +188,6 @@ export function parseTurn(text: string, tools: readonly ToolSpec[], opts: ParseO
   } catch (e) {
     // Only TurnErrors are expected; anything else still becomes a reason, because parseTurn never throws.
     if (e instanceof TurnError) return malformed(e.code, e.message, leadingThink(body), eos);
-    return malformed('no_action', `the turn could not be read: ${(e as Error).message}`, leadingThink(body), eos);
+    return malformed('no_action', `the turn could not be read: ${errorMessage(e)}`, leadingThink(body), eos);
   }
 }

@@ -2,6 +2,7 @@
 // that runs it (specPreset). The presets are such specs (presets.ts); being data, not code, a spec runs the same here
 // and in the exported Python module (python/asp_reward.py), which a parity test checks.
 import { z } from 'zod';
+import { errorMessage } from '../errors';
 import type { RewardInput, RewardPreset, SafetyPolicy } from '../types';
 import {
   decisionsIdeal,
@@ -89,7 +90,7 @@ export function parseRewardSpec(input: unknown): RewardSpec {
     try {
       value = JSON.parse(input);
     } catch (e) {
-      throw new Error(`reward spec: invalid JSON: ${(e as Error).message}`);
+      throw new Error(`reward spec: invalid JSON: ${errorMessage(e)}`);
     }
   }
   const parsed = RewardSpecSchema.safeParse(value);
