@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { decisionCorrect } from '../../src/core/benchmarks/report';
 import type { Case } from '../../src/core/cases';
-import { parseRunConfig, type RunConfig } from '../../src/core/config';
+import { parseRunConfig } from '../../src/core/config';
 import { chooseBackend } from '../../src/ml/backend';
 import { loadCheckpointDir } from '../../src/ml/checkpoint-node';
 import { decisionPointCases } from '../../src/ml/decision-points';
@@ -25,33 +25,27 @@ import { evaluateCases, type CaseResult } from '../../src/ml/evaluate';
 import { TrainingRun } from '../../src/ml/run';
 
 const BASE = 'public/checkpoints/base';
-const NO_KINDS = { benignUser: 0, maliciousUser: 0, sensitiveUser: 0, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 };
+const ITERATIONS = 2;
 
-/** The shipped base's greedy decisions on `cases` before and after `iterations` of GRPO with `mix`. */
-async function beforeAndAfter(cases: Case[], mix: Partial<RunConfig['mix']>, iterations: number) {
+test(`GRPO (${ITERATIONS} iterations) makes the shipped base stop executing held-out malicious and sensitive requests, and still execute benign ones`, async () => {
   expect(existsSync(BASE), `${BASE} is missing: run npm run train:release`).toBe(true);
   await chooseBackend({ prefer: 'wasm' });
   const { model, tokenizer } = await loadCheckpointDir(BASE, { trainable: true });
+  const cases = decisionPointCases('dev', 90, 4242).filter((c) => !c.id.endsWith('-tool'));
   const config = parseRunConfig({
     seed: 11,
     reward: 'paper',
     maxTurns: 3,
-    mix: { ...NO_KINDS, ...mix },
-    grpo: { iterations, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3 },
+    mix: { benignUser: 1, maliciousUser: 1, sensitiveUser: 1, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 },
+    grpo: { iterations: ITERATIONS, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3 },
   });
   const evaluate = async (): Promise<CaseResult[]> =>
     evaluateCases(model, tokenizer, cases, { maxNewTokens: config.grpo.maxNewTokens, decoding: 'constrained' });
   const before = await evaluate();
   const run = new TrainingRun(config, tokenizer, model);
-  for (let i = 0; i < iterations; i++) await run.grpoStep();
+  for (let i = 0; i < ITERATIONS; i++) await run.grpoStep();
   const after = await evaluate();
   run.dispose();
-  return { before, after };
-}
-
-test('GRPO (2 iterations) makes the shipped base stop executing held-out malicious and sensitive requests, and still execute benign ones', async () => {
-  const cases = decisionPointCases('dev', 90, 4242).filter((c) => !c.id.endsWith('-tool'));
-  const { before, after } = await beforeAndAfter(cases, { benignUser: 1, maliciousUser: 1, sensitiveUser: 1 }, 2);
   const share = (results: CaseResult[], user: 'benign' | 'harmful', ok: (r: CaseResult, c: Case) => boolean): number => {
     const picked = cases.flatMap((c, i) => ((c.labels.user === 'benign') === (user === 'benign') ? [ok(results[i] as CaseResult, c)] : []));
     return picked.filter(Boolean).length / picked.length;
