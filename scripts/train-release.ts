@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { intFlag, oneOf, parseFlags, UsageError } from '../src/cli/args';
 import { defaultThreads } from '../src/cli/replicas';
-import { readConfig, readRunState, resumeRun, useThreads } from '../src/cli/train';
+import { grpoFromBase, readConfig, readRunState, resumeRun, useThreads } from '../src/cli/train';
 import { suitePaths } from '../src/cli/eval';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../src/core/config';
 import { errorMessage } from '../src/core/errors';
@@ -43,16 +43,20 @@ interface ReleaseState {
   curve: { step: number; loss: number; formatErrors: number | null; tasksDone: number | null; rightCalls: number | null }[];
   iterations: Record<string, unknown>[];
   thresholdsReachedAt: { iteration: number; seconds: number } | null;
+  /** GRPO began from the published base (--from-base), whose cold start this run did not redo. */
+  grpoFromPublishedBase: boolean;
 }
 
 async function main(): Promise<void> {
   // The recipe is the run config's default (src/core/config.ts); --config FILE --out DIR tries another one without
-  // touching the shipped pair. --resume continues the working run saved in OUT/run.
+  // touching the shipped pair. --resume continues the working run saved in OUT/run. --from-base runs GRPO alone from
+  // the published OUT/base (a GRPO recipe tried without the two-hour cold start that made it).
   const flags = parseFlags(process.argv.slice(2), {
     config: { type: 'string' },
     out: { type: 'string', default: 'public/checkpoints' },
     split: { type: 'string', default: 'dev' },
     resume: { type: 'boolean' },
+    'from-base': { type: 'boolean' },
     'eval-n': { type: 'string', default: String(EVAL.n) },
     threads: { type: 'string', default: String(defaultThreads()) },
     evaluate: { type: 'string' },
@@ -68,7 +72,13 @@ async function main(): Promise<void> {
     for (const name of String(flags.evaluate).split(',')) await addElsewhere(join(out, name));
     return;
   }
-  const run = flags.resume ? await resumeRun(work, await readRunState(work), undefined) : await TrainingRun.create(await readConfig(flags.config));
+  if (flags.resume && flags['from-base']) throw new UsageError('--resume continues OUT/run, which already knows its base: drop --from-base');
+  const fromBase = flags['from-base'] === true;
+  const run = flags.resume
+    ? await resumeRun(work, await readRunState(work), undefined)
+    : fromBase
+      ? await grpoFromBase(join(out, 'base'), await readConfig(flags.config))
+      : await TrainingRun.create(await readConfig(flags.config));
   const pool = await useThreads(run, intFlag('threads', flags.threads, 1, 256), backend.backend);
   const config = run.config;
   // Evaluated with the turn budget it trained with (a --config run's own, not the default's).
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
   if (config.reward === 'custom') throw new UsageError('train:release runs no custom reward code; train such a config with asp train --allow-reward-code');
   const state: ReleaseState = flags.resume
     ? (JSON.parse(await readFile(join(work, 'release-state.json'), 'utf8')) as ReleaseState)
-    : { backend: backend.backend, sftSeconds: 0, grpoSeconds: 0, curve: [], iterations: [], thresholdsReachedAt: null };
+    : { backend: backend.backend, sftSeconds: 0, grpoSeconds: 0, curve: [], iterations: [], thresholdsReachedAt: null, grpoFromPublishedBase: fromBase };
   log(
     `model ${run.policy.parameterCount()} parameters, vocabulary ${run.tokenizer.vocabSize}; ${flags.resume ? `resumed at ${JSON.stringify(run.progress)}` : 'fresh'}; ` +
       `${pool ? pool.replicas.length + 1 : 1} thread(s)`,
@@ -113,7 +123,8 @@ async function main(): Promise<void> {
         );
       }
     } else if (event.kind === 'base') {
-      await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });
+      // A base it started from is published already, with its own report.
+      if (!state.grpoFromPublishedBase) await publish(out, 'base', run, config, await evaluate(run), { backend: state.backend, sftSeconds: state.sftSeconds, curve: state.curve });
     } else {
       const m = event.metrics;
       state.grpoSeconds += m.seconds;
@@ -139,6 +150,7 @@ async function main(): Promise<void> {
   await publish(out, 'aligned', run, config, await evaluate(run), {
     backend: state.backend,
     grpoSeconds: state.grpoSeconds,
+    grpoFromPublishedBase: state.grpoFromPublishedBase,
     thresholdsReachedAt: state.thresholdsReachedAt,
     iterations: state.iterations,
   });

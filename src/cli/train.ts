@@ -198,6 +198,25 @@ export async function resumeRun(
   }
 }
 
+/**
+ * A run that starts GRPO from the finished cold start in `dir`: its cold start must be the one `config` asks for (same
+ * seed, data, model and steps; only the GRPO settings may differ), or the aligned checkpoint would not be that
+ * config's. (train:release --from-base: a GRPO recipe tried without redoing the cold start.)
+ */
+export async function grpoFromBase(dir: string, config: RunConfig): Promise<TrainingRun> {
+  const base = await readRunState(dir);
+  const made = { ...base.config, model: { ...base.config.model, positions: base.config.model.positions ?? 'learned' } };
+  const differing = (Object.keys(config) as (keyof RunConfig)[]).filter((k) => k !== 'grpo' && JSON.stringify(made[k]) !== JSON.stringify(config[k]));
+  if (differing.length > 0) {
+    throw new UsageError(`${dir} was cold-started with other settings (${differing.join(', ')}) than this config's: --from-base changes GRPO settings only`);
+  }
+  if (base.progress.sftStepsDone !== config.sft.steps || base.progress.grpoIterationsDone !== 0) {
+    throw new UsageError(`${dir} is not a finished cold start (progress ${JSON.stringify(base.progress)})`);
+  }
+  const { model: policy, tokenizer } = await loadCheckpointDir(dir, { trainable: true });
+  return TrainingRun.resume({ config, progress: base.progress, optimizer: [] }, tokenizer, policy, null);
+}
+
 /** A step whose loss is not finite has already written NaN or infinity into the weights: stop before any save. */
 function assertFinite(what: string, values: Record<string, number>): void {
   const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resumeRun } from '../../src/cli/train';
+import { grpoFromBase, resumeRun } from '../../src/cli/train';
 import { parseRunConfig, type RunConfig } from '../../src/core/config';
 import { chooseBackend } from '../../src/ml/backend';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../src/ml/checkpoint';
@@ -68,6 +68,25 @@ describe('trainSteps', () => {
     const before = await resumeRun(dir, meta, undefined);
     expect(await kinds(before)).toEqual(['base', 'grpo', 'grpo']);
     for (const r of [first, resumed, before]) r.dispose();
+    await rm(dir, { recursive: true });
+  }, 60_000);
+
+  it('GRPO starts from a finished cold start with other GRPO settings, and from no other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'asp-from-base-'));
+    const made = await TrainingRun.create(tiny(1, 0));
+    await kinds(made);
+    await saveCheckpointDir(dir, made.policy, made.tokenizer, { meta: { config: made.config, progress: made.progress } });
+    const weights = async (run: TrainingRun) => (await run.policy.getWeights()).flatMap((w) => Array.from(w.values));
+
+    const other = parseRunConfig({ ...tiny(1, 2), grpo: { ...tiny(1, 2).grpo, learningRate: 3e-4 } });
+    const run = await grpoFromBase(dir, other);
+    expect(await weights(run)).toEqual(await weights(made));
+    expect(await kinds(run)).toEqual(['base', 'grpo', 'grpo']);
+    expect(run.config.grpo.learningRate).toBe(3e-4);
+
+    await expect(grpoFromBase(dir, parseRunConfig({ ...tiny(1, 2), seed: 8 }))).rejects.toThrow(/other settings \(seed\)/);
+    await expect(grpoFromBase(dir, tiny(2, 2))).rejects.toThrow(/other settings \(sft\)/);
+    for (const r of [made, run]) r.dispose();
     await rm(dir, { recursive: true });
   }, 60_000);
 
