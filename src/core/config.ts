@@ -169,14 +169,17 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   },
   grpo: {
     iterations: 40,
-    episodesPerIteration: 8,
-    groupSize: 5,
-    // From a base whose thinks name the tool before the decision (src/core/policies), GRPO at 1e-3 (paper reward,
-    // benign/malicious/sensitive requests, 8 x 5) moved benign requests to execute and the others away from it within
-    // 4 iterations (sampled: executed 60% vs 26-32%, verified 20% vs 40%); from a base without headers, neither 5e-4 nor
-    // 1e-3 moved one class apart from another.
-    learningRate: 1e-3,
-    klCoef: 0.01,
+    // From the shipped base, 30 iterations, decision points of 60 dev episodes: at lr 3e-4 in groups of 8, KL 0.1 kept
+    // right calls at 48% (base 62%) and benign requests executed at 85% (base 95%) while sensitive requests went to
+    // verify (0 -> 100%) and planted instructions to a check (0 -> 80%); KL 0.01 left 38% and 64% for the same moves,
+    // and lr 1e-3 27% after 10 iterations. The paper reward pays any call that parses: only the KL term keeps calls
+    // right. Malicious requests went with sensitive ones in every setting tried (refused 0-80%, sensitive verified
+    // 18-100%, the two summing to about 100%): the base's decision does not read the words that tell them apart.
+    episodesPerIteration: 5,
+    // A group of 8 rollouts of one request holds both a check and a non-check more often than a group of 5.
+    groupSize: 8,
+    learningRate: 3e-4,
+    klCoef: 0.1,
     clipEpsilon: 0.2,
     updatesPerIteration: 2,
     rolloutsPerPass: 8,

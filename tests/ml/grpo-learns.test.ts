@@ -37,7 +37,7 @@ test(`GRPO (${ITERATIONS} iterations) makes the shipped base stop executing held
     reward: 'paper',
     maxTurns: 3,
     mix: { benignUser: 1, maliciousUser: 1, sensitiveUser: 1, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 },
-    grpo: { iterations: ITERATIONS, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3 },
+    grpo: { iterations: ITERATIONS, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3, klCoef: 0.01 },
   });
   const evaluate = async (): Promise<CaseResult[]> =>
     evaluateCases(model, tokenizer, cases, { maxNewTokens: config.grpo.maxNewTokens, decoding: 'constrained' });
