@@ -55,7 +55,7 @@ const ReportSchema = z.object({
   // Reports written before constrained decoding have no `decoding`: they were free decoding.
   evaluation: z.object({ split: z.string(), n: z.number(), seed: z.number(), pYes: z.number(), maxTurns: z.number(), maxNewTokens: z.number(), reward: z.string(), decoding: z.enum(['constrained', 'free']).default('free') }),
   meetsThresholds: z.boolean(),
-  training: z.object({ backend: z.string(), sftSeconds: z.number().optional(), grpoSeconds: z.number().optional(), thresholdsReachedAt: z.object({ iteration: z.number(), seconds: z.number() }).nullable().optional() }),
+  training: z.object({ backend: z.string(), sftSeconds: z.number().optional(), grpoSeconds: z.number().optional(), grpoFromPublishedBase: z.boolean().optional(), thresholdsReachedAt: z.object({ iteration: z.number(), seconds: z.number() }).nullable().optional() }),
   metrics: MetricsSchema,
   decisionPoints: DecisionPointsSchema,
   // `rightCalls` (decision points) joined the curve with the 3,000-step cold start; older reports lack it.
@@ -220,7 +220,7 @@ function section(r: Report): string[] {
     ...splitTables(m, r.decisionPoints),
     `Training on ${t.backend}: ${[
       t.sftSeconds !== undefined ? `cold start ${minutes(t.sftSeconds)}` : null,
-      t.grpoSeconds !== undefined ? `GRPO ${minutes(t.grpoSeconds)}` : null,
+      t.grpoSeconds !== undefined ? `GRPO ${minutes(t.grpoSeconds)}${t.grpoFromPublishedBase ? ' (run alone from the published base: train:release --from-base)' : ''}` : null,
       t.thresholdsReachedAt !== undefined ? `thresholds ${t.thresholdsReachedAt ? `reached at iteration ${t.thresholdsReachedAt.iteration}` : 'not reached'}` : null,
     ]
       .filter(Boolean)
