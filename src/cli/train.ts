@@ -205,15 +205,17 @@ export async function resumeRun(
  */
 export async function grpoFromBase(dir: string, config: RunConfig): Promise<TrainingRun> {
   const base = await readRunState(dir);
-  const made = { ...base.config, model: { ...base.config.model, positions: base.config.model.positions ?? 'learned' } };
-  const differing = (Object.keys(config) as (keyof RunConfig)[]).filter((k) => k !== 'grpo' && JSON.stringify(made[k]) !== JSON.stringify(config[k]));
-  if (differing.length > 0) {
-    throw new UsageError(`${dir} was cold-started with other settings (${differing.join(', ')}) than this config's: --from-base changes GRPO settings only`);
-  }
-  if (base.progress.sftStepsDone !== config.sft.steps || base.progress.grpoIterationsDone !== 0) {
+  if (base.progress.sftStepsDone !== base.config.sft.steps || base.progress.grpoIterationsDone !== 0) {
     throw new UsageError(`${dir} is not a finished cold start (progress ${JSON.stringify(base.progress)})`);
   }
   const { model: policy, tokenizer } = await loadCheckpointDir(dir, { trainable: true });
+  // The weights know their position scheme; a manifest from before ALiBi does not say it.
+  const made = { ...base.config, model: { ...base.config.model, positions: policy.config.positions ?? 'learned' } };
+  const differing = (Object.keys(config) as (keyof RunConfig)[]).filter((k) => k !== 'grpo' && JSON.stringify(made[k]) !== JSON.stringify(config[k]));
+  if (differing.length > 0) {
+    policy.dispose();
+    throw new UsageError(`${dir} was cold-started with other settings (${differing.join(', ')}) than this config's: --from-base changes GRPO settings only`);
+  }
   return TrainingRun.resume({ config, progress: base.progress, optimizer: [] }, tokenizer, policy, null);
 }
 
