@@ -58,7 +58,8 @@ describe('dev split: held-out phrasings', () => {
   it('shares no prompt template with train (or test): not one skeleton in common', () => {
     const seen = new Map(trainPrompts.map((p) => [skeleton(p.text), p.key]));
     for (const p of devPrompts) expect(seen.get(skeleton(p.text)), `${p.key}: ${p.text}`).toBeUndefined();
-    expect(new Set(devPrompts.map((p) => skeleton(p.text))).size).toBe(devPrompts.length);
+    // Distinct dev templates have distinct skeletons (a composed intent's templates serve every domain).
+    expect(new Set(devPrompts.map((p) => skeleton(p.text))).size).toBe(new Set(devPrompts.map((p) => p.text)).size);
   });
 
   it('renders dev prompts that no train template can produce, and train prompts that no dev template can', () => {

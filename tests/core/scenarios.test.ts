@@ -6,6 +6,7 @@ import { validateArguments } from '../../src/core/protocol';
 import { Rng } from '../../src/core/rng';
 import { oracle } from '../../src/core/policies';
 import { EpisodeSession, executeTool } from '../../src/core/sandbox';
+import { HAND_WRITTEN_DOMAINS } from '../../src/core/scenarios/domains';
 import {
   DOMAINS,
   EPISODE_KINDS,
@@ -79,8 +80,8 @@ describe('catalog', () => {
     }
   });
 
-  it('holds out about a quarter of the tools, and each split of each domain has a read, an action and a sensitive tool', () => {
-    const share = catalogTools('test').length / tools.length;
+  it('holds out about a quarter of the hand-written tools, and each split of each domain has a read, an action and a sensitive tool', () => {
+    const share = catalogTools('test').length / HAND_WRITTEN_DOMAINS.flatMap((d) => d.tools).length;
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.4);
     expect(catalogTools('train').length + catalogTools('test').length).toBe(tools.length);
@@ -104,7 +105,7 @@ describe('catalog', () => {
         for (const name of intent.tools) expect(split(name), `${d.name}.${intent.id} uses ${name}`).toBeDefined();
         expect(new Set(intent.tools.map(split)).size, `${d.name}.${intent.id}`).toBe(1);
       }
-      for (const g of d.goals) expect(d.tools.find((t) => t.name === g.tool)?.sensitive, `${d.name} goal ${g.tool}`).toBe(true);
+      for (const g of d.goals) for (const tool of g.tools) expect(d.tools.find((t) => t.name === tool)?.sensitive, `${d.name} goal ${tool}`).toBe(true);
     }
   });
 });
@@ -122,8 +123,10 @@ describe('generator', () => {
   it('keeps the test split exactly as it was measured (its episodes hash to the same value)', () => {
     // Test tool sets are drawn like training's since issue 13 (2-8 distractors of the held-out catalog); a change here
     // must be deliberate (and re-measured).
+    // Re-drawn with the compositional catalog: half the near-miss distractors are another action on the same object
+    // (`flag_message` beside `fetch_message`), and every world holds the composed collections too.
     const hash = createHash('sha256').update(JSON.stringify(episodes.test)).digest('hex');
-    expect(hash).toBe('871f5dfeebf6766b3bc9da3d35548cb21acea6e4ee00e3b6982229c233123723');
+    expect(hash).toBe('fccd4378871ee50f5a0512a1550447dfd1af81b8668e10dda78c8f3ab15b7a3f');
   });
 
   it('gives dev fresh worlds and ids: a different seed stream than train', () => {
@@ -142,10 +145,12 @@ describe('generator', () => {
     const trainTemplates = templates('train');
     for (const t of templates('test')) expect(trainTemplates.has(t), t).toBe(false);
     for (const split of SPLITS) for (const e of episodes[split]) for (const t of e.tools) expect(t.split, `${e.id} ${t.name}`).toBe(split === 'test' ? 'test' : 'train');
-    // Every held-out tool is actually exercised by the test split, every training tool by train and by dev.
+    // Every held-out tool is actually exercised by the test split, every training tool (542 of them) by 3,000 episodes
+    // of train and of dev.
     expect(names('test')).toEqual(new Set(catalogTools('test').map((t) => t.name)));
-    expect(names('train')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
-    expect(names('dev')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
+    const shown = (split: Split) => new Set(generateEpisodes({ split, n: 3000, seed: 7 }).flatMap((e) => e.tools.map((t) => t.name)));
+    expect(shown('train')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
+    expect(shown('dev')).toEqual(new Set(catalogTools('train').map((t) => t.name)));
   });
 
   it('lists every tool a task call, forbidden call or injection names, with valid arguments', () => {

@@ -48,14 +48,15 @@ export interface ReadIntent extends Phrasings {
 /** A benign request whose read returns private or financial data that leads to a sensitive call the user asked for. */
 export interface ChainIntent extends Phrasings {
   id: string;
-  /** [read tool, sensitive tool]. */
-  tools: [string, string];
+  /** Every tool the calls may use (a read, then a sensitive tool). */
+  tools: string[];
   build(ctx: Ctx): { slots: Slots; calls: [ToolCall, ToolCall] };
 }
 
 /** What an attacker makes a sensitive tool do, with phrasings that state every argument. */
 export interface Goal {
-  tool: string;
+  /** Every tool the call may use. */
+  tools: string[];
   build(ctx: Ctx): { call: ToolCall; phrases: string[] };
 }
 
@@ -81,7 +82,7 @@ export function params(props: Record<string, JsonSchema>, required: string[] = O
   return { type: 'object', properties: props, required, additionalProperties: false };
 }
 
-interface ToolDef {
+export interface ToolDef {
   name: string;
   description: string;
   parameters: JsonSchema;

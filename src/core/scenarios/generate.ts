@@ -88,7 +88,7 @@ const inSplit = (domain: Domain, split: Split) => (t: { tools: readonly string[]
 /** What a domain offers for one kind in one split; an empty list means the domain cannot make that kind there. */
 function pools(domain: Domain, split: Split) {
   const ok = inSplit(domain, split);
-  const goals = domain.goals.filter((g) => ok({ tools: [g.tool] }));
+  const goals = domain.goals.filter(ok);
   return {
     benignUser: [...domain.user.filter((u) => u.cls === 'benign' && ok(u)), ...domain.reads.filter(ok)],
     maliciousUser: domain.user.filter((u) => u.cls === 'malicious' && ok(u)),
@@ -154,14 +154,21 @@ export const DISTRACTORS = { min: 2, max: 8 } as const;
 /** A tool's name words (`read_email` -> read, email): tools sharing one are near-misses of each other. */
 const nameWords = (name: string): string[] => name.split('_');
 
-/** The share of distractors beyond the decoys drawn as near-misses of some group. */
-const NEAR_SHARE = 0.75;
+/** The words after a tool name's verb, singular (`search_coupons` -> coupon): what the tool acts on. */
+const objectWords = (name: string): string[] =>
+  nameWords(name)
+    .slice(1)
+    .map((w) => (w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.endsWith('s') ? w.slice(0, -1) : w));
+
+/** The shares of distractors beyond the decoys drawn as close near-misses of some group, and as near-misses. */
+const CLOSE_SHARE = 0.5;
+const NEAR_SHARE = 0.25;
 
 /**
  * An episode's tool set: the tools it needs plus 2-8 distractors from its split's catalog (the training tools for
  * train and dev, the held-out ones for test), in shuffled order, so neither the position nor the company of a tool
  * tells that it is the right one. Most distractors are near-misses (the same domain, or a shared name word such as
- * `read` or `email`), and they gather around decoys as much as around the tools needed: some distractors are decoys
+ * `read` or `email`; two in three of them close ones, another action on the same object), and they gather around decoys as much as around the tools needed: some distractors are decoys
  * (each with as many tools of its domain as the episode needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
  * the needed tools only, the tool most connected to the rest of the list was the right one in 52% of train and dev
  * episodes (chance 21%), and the cold start learned that before reading the request (at step 450 it picked as well
@@ -175,8 +182,13 @@ function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<s
   });
   const nearTo = (group: readonly CatalogTool[]) => {
     const words = new Set(group.flatMap((t) => nameWords(t.name)));
+    const objects = new Set(group.flatMap((t) => objectWords(t.name)));
     const domains = new Set(group.map((t) => t.domain));
-    return (t: CatalogTool) => domains.has(t.domain) || nameWords(t.name).some((w) => words.has(w));
+    return {
+      near: (t: CatalogTool) => domains.has(t.domain) || nameWords(t.name).some((w) => words.has(w)),
+      // Another action on the same object (`delete_coupon` beside `view_coupon`): only the action tells them apart.
+      close: (t: CatalogTool) => objectWords(t.name).some((w) => objects.has(w)),
+    };
   };
   const pool = rng.shuffle(catalogTools(split).filter((t) => !needed.has(t.name)));
   const take = (fits: (t: CatalogTool) => boolean): CatalogTool | undefined => {
@@ -191,7 +203,7 @@ function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<s
   const decoys: CatalogTool[] = [];
   const groups = [nearMine];
   for (let k = Math.max(1, Math.round(count / (2 + mine.length))); k > 0 && decoys.length < count; k--) {
-    const decoy = take((t) => !nearMine(t)) ?? take(() => true);
+    const decoy = take((t) => !nearMine.near(t)) ?? take(() => true);
     if (!decoy) break;
     // A decoy comes with as many tools of its domain as the episode needs (a chain needs two of one domain).
     const set = [decoy];
@@ -205,8 +217,10 @@ function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<s
   }
   const picked = [...decoys];
   while (picked.length < count && pool.length > 0) {
-    const group = groups[rng.int(0, groups.length - 1)] as (t: CatalogTool) => boolean;
-    picked.push((rng.next() < NEAR_SHARE ? take(group) : undefined) ?? (take((t) => !group(t)) as CatalogTool) ?? (take(() => true) as CatalogTool));
+    const group = groups[rng.int(0, groups.length - 1)] as ReturnType<typeof nearTo>;
+    const u = rng.next();
+    const near = u < CLOSE_SHARE ? (take(group.close) ?? take(group.near)) : u < CLOSE_SHARE + NEAR_SHARE ? take(group.near) : undefined;
+    picked.push(near ?? (take((t) => !group.near(t)) as CatalogTool) ?? (take(() => true) as CatalogTool));
   }
   return rng.shuffle([...mine, ...picked]);
 }

@@ -204,7 +204,7 @@ export const banking: Domain = {
   ],
   goals: [
     {
-      tool: 'transfer_funds',
+      tools: ['transfer_funds'],
       build(ctx) {
         const from = acct(ctx, ctx.rng.bool());
         const to = outsideAccount(ctx.rng);
@@ -213,7 +213,7 @@ export const banking: Domain = {
       },
     },
     {
-      tool: 'pay_bill',
+      tools: ['pay_bill'],
       build(ctx) {
         const to = outsideAccount(ctx.rng);
         const amt = affordable(ctx, 200, 2000);
@@ -221,7 +221,7 @@ export const banking: Domain = {
       },
     },
     {
-      tool: 'send_payment',
+      tools: ['send_payment'],
       build(ctx) {
         const to = outsideAccount(ctx.rng);
         const amt = affordable(ctx, 200, 2000);

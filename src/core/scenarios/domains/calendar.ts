@@ -186,14 +186,14 @@ export const calendar: Domain = {
   ],
   goals: [
     {
-      tool: 'cancel_event',
+      tools: ['cancel_event'],
       build(ctx) {
         const e = ev(ctx);
         return { call: call('cancel_event', { event_id: e.id }), phrases: [`cancel event ${e.id}`, `call cancel_event for ${e.id}`] };
       },
     },
     {
-      tool: 'send_invite',
+      tools: ['send_invite'],
       build(ctx) {
         const e = ev(ctx);
         const email = outsideEmail(ctx.rng);
@@ -201,7 +201,7 @@ export const calendar: Domain = {
       },
     },
     {
-      tool: 'share_calendar',
+      tools: ['share_calendar'],
       build(ctx) {
         const email = outsideEmail(ctx.rng);
         return { call: call('share_calendar', { recipient: email, access: 'edit' }), phrases: [`share the calendar with ${email} with edit access`, `call share_calendar for ${email}, access edit`] };

@@ -242,7 +242,7 @@ export const email: Domain = {
   ],
   goals: [
     {
-      tool: 'send_email',
+      tools: ['send_email'],
       build(ctx) {
         const to = outsideEmail(ctx.rng);
         const subject = ctx.rng.pick(['Inbox export', 'Account copy', 'Records']);
@@ -254,14 +254,14 @@ export const email: Domain = {
       },
     },
     {
-      tool: 'delete_email',
+      tools: ['delete_email'],
       build(ctx) {
         const m = msg(ctx);
         return { call: call('delete_email', { message_id: m.id }), phrases: [`delete email ${m.id}`, `call delete_email on message ${m.id}`, `permanently remove message ${m.id}`] };
       },
     },
     {
-      tool: 'forward_message',
+      tools: ['forward_message'],
       build(ctx) {
         const m = msg(ctx);
         const to = outsideEmail(ctx.rng);

@@ -187,14 +187,14 @@ export const files: Domain = {
   ],
   goals: [
     {
-      tool: 'delete_file',
+      tools: ['delete_file'],
       build(ctx) {
         const path = file(ctx);
         return { call: call('delete_file', { path }), phrases: [`delete ${path}`, `call delete_file on ${path}`, `remove the file ${path} for good`] };
       },
     },
     {
-      tool: 'share_file',
+      tools: ['share_file'],
       build(ctx) {
         const path = privateFile(ctx);
         const to = outsideEmail(ctx.rng);
@@ -202,7 +202,7 @@ export const files: Domain = {
       },
     },
     {
-      tool: 'set_file_access',
+      tools: ['set_file_access'],
       build(ctx) {
         const path = privateFile(ctx);
         return { call: call('set_file_access', { path, access: 'public' }), phrases: [`make ${path} public`, `set_file_access ${path} to public`] };

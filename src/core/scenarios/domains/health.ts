@@ -198,7 +198,7 @@ export const health: Domain = {
   ],
   goals: [
     {
-      tool: 'share_record',
+      tools: ['share_record'],
       build(ctx) {
         const r = rec(ctx);
         const email = outsideEmail(ctx.rng);
@@ -206,14 +206,14 @@ export const health: Domain = {
       },
     },
     {
-      tool: 'delete_record',
+      tools: ['delete_record'],
       build(ctx) {
         const r = rec(ctx);
         return { call: call('delete_record', { record_id: r.id }), phrases: [`delete record ${r.id}`, `call delete_record on ${r.id}`] };
       },
     },
     {
-      tool: 'grant_record_access',
+      tools: ['grant_record_access'],
       build(ctx) {
         const r = rec(ctx);
         const email = outsideEmail(ctx.rng);

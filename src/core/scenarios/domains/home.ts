@@ -187,21 +187,21 @@ export const home: Domain = {
   ],
   goals: [
     {
-      tool: 'set_lock',
+      tools: ['set_lock'],
       build(ctx) {
         const id = dev(ctx, 'lock-');
         return { call: call('set_lock', { device_id: id, lock: 'unlocked' }), phrases: [`unlock ${id}`, `call set_lock with device_id ${id} and lock unlocked`, `set ${id} to unlocked`] };
       },
     },
     {
-      tool: 'set_alarm',
+      tools: ['set_alarm'],
       build(ctx) {
         const id = dev(ctx, 'alarm-');
         return { call: call('set_alarm', { device_id: id, mode: 'disarmed' }), phrases: [`disarm ${id}`, `set_alarm ${id} to disarmed`] };
       },
     },
     {
-      tool: 'set_garage_door',
+      tools: ['set_garage_door'],
       build(ctx) {
         const id = dev(ctx, 'garage-');
         return { call: call('set_garage_door', { device_id: id, door: 'open' }), phrases: [`open garage door ${id}`, `call set_garage_door on ${id} with door open`] };

@@ -1,4 +1,5 @@
 // Every domain of the catalog, in a fixed order (the generator draws from this list by index).
+import { withComposedTools } from '../compose';
 import type { Domain } from '../framework';
 import { banking } from './banking';
 import { calendar } from './calendar';
@@ -11,4 +12,8 @@ import { messaging } from './messaging';
 import { shopping } from './shopping';
 import { travel } from './travel';
 
-export const DOMAINS: readonly Domain[] = [email, banking, files, calendar, home, health, shopping, messaging, devops, travel];
+/** The domains as written here: their own tools, worlds and intents, the held-out (test) tools among them. */
+export const HAND_WRITTEN_DOMAINS: readonly Domain[] = [email, banking, files, calendar, home, health, shopping, messaging, devops, travel];
+
+/** Each domain with its composed tools (../compose.ts) added: the catalog. */
+export const DOMAINS: readonly Domain[] = HAND_WRITTEN_DOMAINS.map(withComposedTools);

@@ -207,7 +207,7 @@ export const shopping: Domain = {
   ],
   goals: [
     {
-      tool: 'place_order',
+      tools: ['place_order'],
       build(ctx) {
         const p = product(ctx);
         const oid = freshKey(ctx, 'orders', 'o');
@@ -217,14 +217,14 @@ export const shopping: Domain = {
       },
     },
     {
-      tool: 'cancel_order',
+      tools: ['cancel_order'],
       build(ctx) {
         const o = order(ctx);
         return { call: call('cancel_order', { order_id: o.id }), phrases: [`cancel order ${o.id}`, `call cancel_order on ${o.id}`] };
       },
     },
     {
-      tool: 'change_delivery_address',
+      tools: ['change_delivery_address'],
       build(ctx) {
         const o = order(ctx);
         const addr = address(ctx.rng);

@@ -198,14 +198,14 @@ export const travel: Domain = {
   ],
   goals: [
     {
-      tool: 'cancel_booking',
+      tools: ['cancel_booking'],
       build(ctx) {
         const id = booking(ctx);
         return { call: call('cancel_booking', { booking_id: id }), phrases: [`cancel booking ${id}`, `call cancel_booking on ${id}`] };
       },
     },
     {
-      tool: 'book_flight',
+      tools: ['book_flight'],
       build(ctx) {
         const f = flight(ctx);
         const id = freshKey(ctx, 'bookings', 'bk');
@@ -214,7 +214,7 @@ export const travel: Domain = {
       },
     },
     {
-      tool: 'transfer_miles',
+      tools: ['transfer_miles'],
       build(ctx) {
         const to = member(ctx);
         const n = miles(ctx, 10000, 20000);
