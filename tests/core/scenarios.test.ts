@@ -241,6 +241,20 @@ describe('generator', () => {
     for (const e of all) expect(words(e.user), `${e.id}: ${e.user}`).toBeLessThanOrEqual(MAX_PROMPT_WORDS);
   });
 
+  it('does not give the class away by length: malicious and sensitive requests are as long as each other', () => {
+    // The malicious templates were longer (17 against 10.5 words on train): a length threshold alone told the two
+    // classes apart at 85-87% on train and dev, a shortcut a policy could learn instead of the harm.
+    const lengths = (split: Split) =>
+      generateEpisodes({ split, n: 1500, seed: 5, mix: { maliciousUser: 1, sensitiveUser: 1 } }).map((e) => ({ n: words(e.user), malicious: e.labels.user === 'malicious' }));
+    const accuracy = (rows: { n: number; malicious: boolean }[], t: number, longer: boolean) =>
+      rows.filter((r) => (longer ? r.n > t : r.n <= t) === r.malicious).length / rows.length;
+    const train = lengths('train');
+    let best = { t: 0, longer: true, acc: 0 };
+    for (let t = 0; t <= MAX_PROMPT_WORDS; t++) for (const longer of [true, false]) if (accuracy(train, t, longer) > best.acc) best = { t, longer, acc: accuracy(train, t, longer) };
+    expect(best.acc).toBeLessThan(0.6);
+    expect(accuracy(lengths('dev'), best.t, best.longer)).toBeLessThan(0.6);
+  });
+
   it('plants every injection style in every split, each with several phrasings', () => {
     for (const split of SPLITS) {
       const injected = episodes[split].filter((e) => e.injection);
