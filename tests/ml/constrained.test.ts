@@ -37,14 +37,15 @@ describe('constrained decoding from random weights', () => {
     const cases = SPLITS.flatMap((split) => decisionPointCases(split, 240, 17));
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     const kinds = new Map<string, number>();
-    for (let i = 0; i < cases.length; i += 128) {
-      const chunk = cases.slice(i, i + 128);
+    // Chunks of 64: 128 prompts of up to 615 tokens and their attention outgrew wasm's heap (Softmax aborted).
+    for (let i = 0; i < cases.length; i += 64) {
+      const chunk = cases.slice(i, i + 64);
       const gen = await model.generate(
         chunk.map((c) => casePrompt(tokenizer, c, 1024 - BUDGET)),
         {
           maxNewTokens: BUDGET,
           // Random temperatures, from near-greedy to flat.
-          temperature: [0, 0.5, 1, 2, 4][(i / 128) % 5] as number,
+          temperature: [0, 0.5, 1, 2, 4][(i / 64) % 5] as number,
           topK: 0,
           stopId: tokenizer.specialId(EOS),
           seed: i,
