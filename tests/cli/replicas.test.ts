@@ -83,7 +83,8 @@ describe('policy replicas in worker threads', () => {
   }, 120_000);
 
   it('compute passes of a GRPO update that add up to the same update as on one thread', async () => {
-    // A custom reward keeps the rollouts on this thread, so both runs update on the very same rollouts.
+    // A custom reward keeps the rollouts on this thread, so both runs update on the very same rollouts. Groups of 4:
+    // with 2, every group of these episodes happened to score alike, and no advantage moved the weights.
     const grpoConfig = parseRunConfig({
       ...config,
       ...wide,
@@ -91,7 +92,7 @@ describe('policy replicas in worker threads', () => {
       maxTurns: 2,
       reward: 'custom',
       customReward: 'function reward(input) { return { total: input.trace.messages.map((m) => m.content).join("").length % 3, components: {} }; }',
-      grpo: { episodesPerIteration: 3, groupSize: 2, maxNewTokens: 12, rolloutsPerPass: 2, updatesPerIteration: 2 },
+      grpo: { episodesPerIteration: 3, groupSize: 4, maxNewTokens: 12, rolloutsPerPass: 2, updatesPerIteration: 2 },
     });
     const alone = await TrainingRun.create(grpoConfig);
     const shared = await TrainingRun.create(grpoConfig);
