@@ -112,13 +112,21 @@ export class SandboxService {
   /**
    * Rollout `index` of the batch in play once it ended (the page's live ticker), with the outcomes of all the batch's
    * rollouts ended so far (the live tally) and their metrics (the charts' point for the iteration in progress: short
-   * rollouts, refusals first, end early, so it is provisional); null before it ended.
+   * rollouts, refusals first, end early, so it is provisional); once the batch was gathered, from the kept batch;
+   * null before it ended.
    */
   live(runId: string, index: number): { latest: LiveRollout; tally: Record<Outcome, number>; partial: Metrics } | null {
     const state = this.need(runId);
-    const ended = state.pool.peek(index);
-    if (!ended || !state.request) return null;
     const { policy } = state.preset;
+    const ended = state.pool.peek(index);
+    if (!ended || !state.request) {
+      // A short batch may end, and be gathered, before the page asks: its rollouts are then the newest kept batch.
+      const batch = state.history[0]?.records;
+      const record = batch?.[index];
+      if (!batch || !record) return null;
+      const partial = aggregateMetrics(batch, policy, state.preset.max);
+      return { latest: liveRollout(index, record.episode, record.trace, policy), tally: partial.outcomes, partial };
+    }
     const records: EpisodeRecord[] = [];
     for (let i = 0; i < state.request.episodes.length * state.request.groupSize; i++) {
       const other = state.pool.peek(i);

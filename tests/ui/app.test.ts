@@ -82,6 +82,12 @@ describe('SandboxService', () => {
     }
     const results = service.finish('main');
     expect(results.rewards).toHaveLength(6);
+    // A page that asks after the batch was gathered still gets the rollout, and the whole batch's tally.
+    const late = service.live('main', 5)!;
+    expect(late.latest.index).toBe(5);
+    expect(late.latest.labels).toEqual(episodes[2]!.labels);
+    expect(late.tally.correct).toBe(6);
+    expect(service.live('main', 6)).toBeNull();
     // Each rollout scored once for the live view and once for the update.
     expect(events).toEqual(Array.from({ length: 12 }, () => ['enter', 'leave']).flat());
     const kept = service.rollouts('main');
