@@ -168,11 +168,12 @@ const NEAR_SHARE = 0.25;
  * An episode's tool set: the tools it needs plus 2-8 distractors from its split's catalog (the training tools for
  * train and dev, the held-out ones for test), in shuffled order, so neither the position nor the company of a tool
  * tells that it is the right one. Most distractors are near-misses (the same domain, or a shared name word such as
- * `read` or `email`; two in three of them close ones, another action on the same object), and they gather around decoys as much as around the tools needed: some distractors are decoys
- * (each with as many tools of its domain as the episode needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With near-misses of
- * the needed tools only, the tool most connected to the rest of the list was the right one in 52% of train and dev
- * episodes (chance 21%), and the cold start learned that before reading the request (at step 450 it picked as well
- * with the request replaced by "Hello there.").
+ * `read` or `email`; two in three of them close ones, another action on the same object), and they gather around
+ * decoys as much as around the tools needed: some distractors are decoys (each with as many tools of its domain as
+ * the episode needs), and each near-miss is one of a group drawn at random (the needed tools' or a decoy's). With
+ * near-misses of the needed tools only, the tool most connected to the rest of the list was the right one in 52% of
+ * train and dev episodes (chance 21%), and the cold start learned that before reading the request (at step 450 it
+ * picked as well with the request replaced by "Hello there.").
  */
 function drawTools(rng: Rng, split: Split, domain: Domain, needed: ReadonlySet<string>): CatalogTool[] {
   const mine = [...needed].map((name) => {
