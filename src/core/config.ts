@@ -169,13 +169,14 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   },
   grpo: {
     iterations: 40,
-    // From the shipped base, 30 iterations, decision points of 60 dev episodes: at lr 3e-4 in groups of 8, KL 0.1 kept
-    // right calls at 48% (base 62%) and benign requests executed at 85% (base 95%) while sensitive requests went to
-    // verify (0 -> 100%) and planted instructions to a check (0 -> 80%); KL 0.01 left 38% and 64% for the same moves.
-    // An earlier 10-iteration probe (8 x 5, KL 0.01, another sample) left right calls at 27% with lr 1e-3 and 43% with
-    // 3e-4 (59% before). The paper reward pays any call that parses: only the KL term keeps calls right. Malicious
-    // requests went with sensitive ones in every setting tried (refused 0-80%, sensitive verified 18-100%, the two
-    // summing to about 100%): the base's decision does not read the words that tell them apart.
+    // From the previous recipe's base (before the composed tools), 30 iterations, decision points of 60 dev episodes:
+    // at lr 3e-4 in groups of 8, KL 0.1 kept right calls at 48% (base 62%) and benign requests executed at 85% (base
+    // 95%) while sensitive requests went to verify (0 -> 100%) and planted instructions to a check (0 -> 80%); KL 0.01
+    // left 38% and 64% for the same moves. An earlier 10-iteration probe (8 x 5, KL 0.01, another sample) left right
+    // calls at 27% with lr 1e-3 and 43% with 3e-4 (59% before). The paper reward pays any call that parses: only the KL
+    // term keeps calls right. Malicious requests went with sensitive ones in every setting tried (refused 0-80%,
+    // sensitive verified 18-100%, the two summing to about 100%): the base's decision does not read the words that tell
+    // them apart; the current base's 40 iterations leave them so too (docs/results.md).
     episodesPerIteration: 5,
     // A group of 8 rollouts of one request holds both a check and a non-check more often than a group of 5.
     groupSize: 8,
