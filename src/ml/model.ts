@@ -48,6 +48,12 @@ export interface GenerateOptions {
 export interface TokenConstraint {
   allowed(): TokenSet;
   advance(id: number): void;
+  /**
+   * Where the grammar allows one of a few whole strings next (the listed tools' names), their tokens given the turn's
+   * tokens so far; null elsewhere. Greedy decoding then writes the one the model finds likeliest as a whole (see
+   * generate).
+   */
+  choices?(turn: readonly number[]): number[][] | null;
 }
 
 export interface Generation {
@@ -260,6 +266,8 @@ export class TransformerLM {
       entropy: prompts.map(() => []),
       stopped: prompts.map(() => false),
     };
+    // Tokens a row must write next: the whole choice greedy decoding made (see below).
+    const forced: number[][] = prompts.map(() => []);
     try {
       for (let s = 0; ; s++) {
         const data = (await logits.data()) as Float32Array;
@@ -272,7 +280,27 @@ export class TransformerLM {
           const only = set ? onlyToken(set) : -1;
           // A single allowed token is emitted as is: probability 1, nothing for the policy to learn there.
           const row = set ? maskRow(data.subarray(b * V, (b + 1) * V), set) : data.subarray(b * V, (b + 1) * V);
-          const token = only >= 0 ? only : opts.temperature === 0 ? argmax(row) : sample(row, opts.temperature, opts.topK, rngs[b] as Rng);
+          const queue = forced[b] as number[];
+          // Greedy decoding takes a choice among whole strings at once: token by token, masked greedy ranks a name's
+          // first piece by the mass of every listed name that shares it and renormalises each step over what the
+          // mask left, which is not the model's most likely name. The exact argmax of the model conditioned on "one
+          // of these strings" is the string with the highest unmasked log-probability. (Sampling token by token
+          // under the mask is left as it is: it is the policy that GRPO trains.)
+          const choices = opts.temperature === 0 && queue.length === 0 && only < 0 ? (constraint?.choices?.(out.tokens[b] as number[]) ?? null) : null;
+          if (choices && choices.length > 0) {
+            const fitting = choices.filter((c) => c.length > 0 && L + s + c.length <= C);
+            const scores = await this.continuationLogProbs(data.subarray(b * V, (b + 1) * V), cache, b, L + s, pad[b] as number, fitting);
+            queue.push(...(fitting[scores.indexOf(Math.max(...scores))] ?? []));
+          }
+          const token =
+            queue.length > 0
+              ? (queue.shift() as number)
+              : only >= 0
+                ? only
+                : opts.temperature === 0
+                  ? argmax(row)
+                  : sample(row, opts.temperature, opts.topK, rngs[b] as Rng);
+          if (set && !hasToken(set, token)) throw new Error(`generate: the chosen string's token ${token} is not allowed by the grammar of row ${b}`);
           constraint?.advance(token);
           (out.tokens[b] as number[]).push(token);
           (out.logProbs[b] as number[]).push(only >= 0 ? 0 : logSoftmaxAt(row, token));
@@ -297,6 +325,44 @@ export class TransformerLM {
       tf.dispose(cache.flatMap((c) => [c.k, c.v, c.last]));
     }
     return out;
+  }
+
+  /**
+   * The unmasked log-probability of each continuation of row `b` of a generation whose cache holds `start` columns
+   * (`pad` of them the row's left padding) and whose next-token logits for the row are `first`: the continuations
+   * are run together on copies of the row's cache, so a choice costs a few tokens, not another pass over the prompt.
+   */
+  private async continuationLogProbs(first: Float32Array, cache: KV[], b: number, start: number, pad: number, continuations: readonly number[][]): Promise<number[]> {
+    const scores = continuations.map((c) => logSoftmaxAt(first, c[0] as number));
+    const n = continuations.length;
+    const Tq = Math.max(0, ...continuations.map((c) => c.length - 1));
+    if (Tq === 0) return scores;
+    const ids = new Int32Array(n * Tq);
+    continuations.forEach((c, i) => ids.set(c.slice(0, -1), i * Tq));
+    // Each new query sees the row's real columns of the cache and the continuation's tokens up to itself.
+    const Tk = start + Tq;
+    const bias = new Float32Array(Tq * Tk);
+    for (let q = 0; q < Tq; q++) {
+      bias.fill(NEG, q * Tk, q * Tk + pad);
+      bias.fill(NEG, q * Tk + start + q + 1, (q + 1) * Tk);
+    }
+    const logp = tf.tidy(() => {
+      const copies = cache.map((c) => ({
+        k: tf.tile(c.k.slice([b, 0, 0, 0], [1, -1, -1, -1]), [n, 1, 1, 1]) as tf.Tensor4D,
+        v: tf.tile(c.v.slice([b, 0, 0, 0], [1, -1, -1, -1]), [n, 1, 1, 1]) as tf.Tensor4D,
+        last: tf.tile(c.last.slice([b, 0, 0], [1, -1, -1]), [n, 1, 1]) as tf.Tensor3D,
+      }));
+      const positions = tf.tensor2d(Int32Array.from({ length: n * Tq }, (_, i) => start - pad + (i % Tq)), [n, Tq], 'int32');
+      const { h } = this.forward(tf.tensor2d(ids, [n, Tq], 'int32'), positions, tf.tensor4d(bias, [1, 1, Tq, Tk]), copies);
+      return tf.logSoftmax(this.head(h));
+    });
+    const rows = (await logp.data()) as Float32Array;
+    logp.dispose();
+    const V = this.config.vocabSize;
+    continuations.forEach((c, i) => {
+      for (let j = 1; j < c.length; j++) scores[i] = (scores[i] as number) + (rows[(i * Tq + j - 1) * V + (c[j] as number)] as number);
+    });
+    return scores;
   }
 
   /** One cached forward pass over new tokens: last-position logits [B, V] and the extended cache. Consumes its inputs. */

@@ -1,9 +1,11 @@
 // Constrained decoding with a real vocabulary (the shipped tokenizer): what random models write under the grammar,
 // that the gold transcripts stay reachable, and that the trained log-probabilities are the renormalised ones.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caseToMessages } from '../../src/core/cases';
+import { toolChoiceCases } from '../../src/core/cases/tool-choice';
 import { hasToken, turnContext } from '../../src/core/grammar';
 import { oracle, priorPolicy } from '../../src/core/policies';
 import { EOS, parseTurn } from '../../src/core/protocol';
@@ -11,6 +13,7 @@ import { runEpisode } from '../../src/core/sandbox';
 import { generateEpisodes } from '../../src/core/scenarios';
 import { SPLITS, type Json } from '../../src/core/types';
 import { chooseBackend } from '../../src/ml/backend';
+import { loadCheckpointDir } from '../../src/ml/checkpoint-node';
 import { turnConstraint } from '../../src/ml/constrained';
 import { decisionPointCases } from '../../src/ml/decision-points';
 import { casePrompt } from '../../src/ml/evaluate';
@@ -115,4 +118,51 @@ describe('the gold transcripts under the mask', () => {
     tf.dispose([ids, mask, bias ?? []]);
     model.dispose();
   }, 240_000);
+});
+
+describe('greedy decoding of the tool a header names', () => {
+  const HEADER = '<think>Tool: ';
+
+  it('offers the listed tools whole right after the header opens, and nothing before or after', () => {
+    const c = decisionPointCases('dev', 10, 3).find((x) => x.tools.some((t) => t.sensitive))!;
+    const constraint = turnConstraint(tokenizer, 'constrained', c.tools, caseToMessages(c), BUDGET)!;
+    expect(constraint.choices(tokenizer.encode('<think>Tool'))).toBeNull();
+    const offered = constraint.choices(tokenizer.encode(HEADER))!.map((ids) => tokenizer.decode(ids));
+    expect(offered).toEqual(c.tools.map((t) => `${t.name}${t.sensitive ? ' [sensitive]' : ''}. `));
+    expect(constraint.choices(tokenizer.encode(HEADER + offered[0]))).toEqual([]);
+  });
+
+  it('writes the listed name with the highest unmasked log-probability, which token-by-token greedy often misses', async () => {
+    const { model } = await loadCheckpointDir(fileURLToPath(new URL('../../public/checkpoints/base', import.meta.url)));
+    const cases = toolChoiceCases(decisionPointCases('dev', 60, 11)).slice(0, 24);
+    const prompts = cases.map((c) => casePrompt(tokenizer, c, model.config.contextLength - BUDGET));
+    const decode = async (whole: boolean): Promise<string[]> => {
+      const constraints = cases.map((c) => {
+        const k = turnConstraint(tokenizer, 'constrained', c.tools, caseToMessages(c), BUDGET)!;
+        return whole ? k : { allowed: () => k.allowed(), advance: (id: number) => k.advance(id) };
+      });
+      const gen = await model.generate(prompts, { maxNewTokens: BUDGET, temperature: 0, topK: 0, stopId: tokenizer.specialId(EOS), seed: 0, constraints });
+      return gen.tokens.map((t) => tokenizer.decode(t));
+    };
+    const named = (text: string): string | null => (text.startsWith(HEADER) ? (text.slice(HEADER.length).match(/^[\w]+/)?.[0] ?? null) : null);
+    const [whole, byToken] = [(await decode(true)).map(named), (await decode(false)).map(named)];
+    // The argmax over the listed tools, scored independently: the sum of unmasked log-probs of each header's rest.
+    let headers = 0;
+    for (const [i, c] of cases.entries()) {
+      if (whole[i] === null) continue;
+      headers++;
+      const rests = c.tools.map((t) => tokenizer.encode(`${t.name}${t.sensitive ? ' [sensitive]' : ''}. `));
+      const context = [...(prompts[i] as number[]), ...tokenizer.encode(HEADER)];
+      const rows = rests.map((r) => [...context, ...r]);
+      const T = Math.max(...rows.map((r) => r.length));
+      const ids = tf.tensor2d(rows.map((r) => [...r, ...new Array<number>(T - r.length).fill(0)]), [rows.length, T], 'int32');
+      const mask = tf.tensor2d(rows.map((r) => Array.from({ length: T }, (_, t) => (t >= context.length && t < r.length ? 1 : 0))), [rows.length, T], 'int32');
+      const scores = Array.from((await tf.sum(model.sequenceLogProbs(ids, mask), 1).data()) as Float32Array);
+      tf.dispose([ids, mask]);
+      expect(whole[i]).toBe(c.tools[scores.indexOf(Math.max(...scores))]?.name);
+    }
+    expect(headers).toBeGreaterThanOrEqual(20);
+    expect(whole.filter((name, i) => name !== byToken[i]).length).toBeGreaterThan(0);
+    model.dispose();
+  }, 120_000);
 });
