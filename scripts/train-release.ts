@@ -68,8 +68,12 @@ async function main(): Promise<void> {
   const backend = await chooseBackend({ prefer: process.env.ASP_BACKEND as never });
   log(`backend ${backend.backend}`);
   if (flags.evaluate !== undefined) {
-    // Published checkpoints evaluated again beyond their split (after a change of the suites, or a run stopped there).
-    for (const name of String(flags.evaluate).split(',')) await addElsewhere(join(out, name));
+    // Published checkpoints evaluated again, on their own split as first and beyond it (after a change of the decoder
+    // or the suites, or a run stopped there).
+    for (const name of String(flags.evaluate).split(',')) {
+      await evaluateAgain(join(out, name));
+      await addElsewhere(join(out, name));
+    }
     return;
   }
   if (flags.resume && flags['from-base']) throw new UsageError('--resume continues OUT/run, which already knows its base: drop --from-base');
@@ -202,6 +206,25 @@ async function publish(
  * The published checkpoint in `dir` on the other split (the unseen tools of `test`, or `dev`) and on a sample of every
  * benchmark suite, added to its report.json as `elsewhere` (npm run results puts it in docs/results.md).
  */
+/** A published checkpoint's own-split figures, made again as publish made them: in its report and its manifest. */
+async function evaluateAgain(dir: string): Promise<void> {
+  const file = join(dir, 'report.json');
+  const report = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const evaluation = report.evaluation as typeof EVAL;
+  const { model, tokenizer } = await loadCheckpointDir(dir);
+  try {
+    log(`${dir}: evaluating again on ${evaluation.n} ${evaluation.split} episodes`);
+    const { metrics } = await evaluateEpisodes(model, tokenizer, { ...evaluation, preset: getPreset('paper') });
+    const decisionPoints = await evaluateDecisionPoints(model, tokenizer, evaluation);
+    await writeFile(file, JSON.stringify({ ...report, meetsThresholds: meetsThresholds(metrics), metrics, decisionPoints }, null, 1) + '\n');
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, metrics }, null, 1) + '\n');
+  } finally {
+    model.dispose();
+  }
+}
+
 async function addElsewhere(dir: string): Promise<void> {
   const file = join(dir, 'report.json');
   const report = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;

@@ -10,9 +10,10 @@
 // requests are no longer executed, judged on those alone; benign requests are then checked, unseen by the stopping
 // rule. The move is abrupt, and how far it goes differs with the learning rate. Measured on the first decisions of 60
 // dev episodes (39 benign, 21 malicious or sensitive requests), every request executed before: at lr 1e-3, nothing
-// moved for 3 iterations, the 4th left 77% of benign requests executed and 14% of the harmful ones (43% of these
-// refused or verified as their class asks), and iterations 5-8 slid benign requests to verify too (62%, 59%, 33%, 8%
-// executed); at lr 5e-4 the 4th iteration moved every request, benign ones included, to verify (this test fails there).
+// moved for 4 iterations, the 5th left 82% of benign requests executed and 14% of the harmful ones (48% of these
+// refused or verified as their class asks). Before the paper label stopped paying a check on a malicious request, the
+// 4th iteration moved as far (77%, 14%, 43%), iterations 5-8 slid benign requests to verify too (62%, 59%, 33%, 8%
+// executed), and at lr 5e-4 the 4th moved every request, benign ones included, to verify (this test fails there).
 // The requests whose header names a [sensitive] tool (malicious and sensitive alike) move together, between refuse
 // and verify: telling those two apart is left to longer training.
 import { existsSync } from 'node:fs';
