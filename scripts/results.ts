@@ -62,6 +62,8 @@ const ReportSchema = z.object({
   coldStartCurve: z.array(z.object({ step: z.number(), loss: z.number(), formatErrors: rate, tasksDone: rate, rightCalls: rate.optional() })).optional(),
   /** The checkpoint on the other split and on a sample of every benchmark suite (train:release --evaluate). */
   elsewhere: z.object({ split: z.object({ split: z.string(), n: z.number(), seed: z.number() }), metrics: MetricsSchema, decisionPoints: DecisionPointsSchema, benchmarks: z.record(z.string(), SuiteSchema) }).optional(),
+  /** The day the own-split figures were made again after the run (train:release --evaluate), if they were. */
+  evaluatedAgain: z.string().optional(),
   grpoIterations: z.array(z.object({ iteration: z.number(), reward: rate, accuracy: z.object({ overall: rate }), kl: z.number(), seconds: z.number() })).optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
@@ -229,7 +231,7 @@ function section(r: Report): string[] {
   ];
   if (r.coldStartCurve?.length) {
     out.push(
-      `Cold start, with a ${e.split} sample every few hundred steps:`,
+      `Cold start, with a ${e.split} sample every few hundred steps${r.evaluatedAgain ? ` (measured during the run; the figures above were made again on ${r.evaluatedAgain}, with the decoder of that day)` : ''}:`,
       '',
       ...table(
         ['step', 'loss', 'format errors', 'benign tasks done', 'right calls (decision points)'],

@@ -216,7 +216,8 @@ async function evaluateAgain(dir: string): Promise<void> {
     log(`${dir}: evaluating again on ${evaluation.n} ${evaluation.split} episodes`);
     const { metrics } = await evaluateEpisodes(model, tokenizer, { ...evaluation, preset: getPreset('paper') });
     const decisionPoints = await evaluateDecisionPoints(model, tokenizer, evaluation);
-    await writeFile(file, JSON.stringify({ ...report, meetsThresholds: meetsThresholds(metrics), metrics, decisionPoints }, null, 1) + '\n');
+    const evaluatedAgain = new Date().toISOString().slice(0, 10);
+    await writeFile(file, JSON.stringify({ ...report, meetsThresholds: meetsThresholds(metrics), metrics, decisionPoints, evaluatedAgain }, null, 1) + '\n');
     const manifestFile = join(dir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as Record<string, unknown>;
     await writeFile(manifestFile, JSON.stringify({ ...manifest, metrics }, null, 1) + '\n');
