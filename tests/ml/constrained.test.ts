@@ -14,7 +14,7 @@ import { generateEpisodes } from '../../src/core/scenarios';
 import { SPLITS, type Json } from '../../src/core/types';
 import { chooseBackend } from '../../src/ml/backend';
 import { loadCheckpointDir } from '../../src/ml/checkpoint-node';
-import { turnConstraint } from '../../src/ml/constrained';
+import { allowedBias, replayTurn, turnConstraint } from '../../src/ml/constrained';
 import { decisionPointCases } from '../../src/ml/decision-points';
 import { casePrompt } from '../../src/ml/evaluate';
 import { padBatch } from '../../src/ml/grpo';
@@ -127,12 +127,15 @@ describe('greedy decoding of the tool a header names', () => {
     const c = decisionPointCases('dev', 10, 3).find((x) => x.tools.some((t) => t.sensitive))!;
     const constraint = turnConstraint(tokenizer, 'constrained', c.tools, caseToMessages(c), BUDGET)!;
     expect(constraint.choices(tokenizer.encode('<think>Tool'))).toBeNull();
-    const offered = constraint.choices(tokenizer.encode(HEADER))!.map((ids) => tokenizer.decode(ids));
+    const choices = constraint.choices(tokenizer.encode(HEADER))!;
+    const offered = choices.map((choice) => tokenizer.decode(choice.tokens));
     expect(offered).toEqual(c.tools.map((t) => `${t.name}${t.sensitive ? ' [sensitive]' : ''}. `));
+    // Each token comes with the set the grammar allows there, which holds it.
+    for (const choice of choices) choice.tokens.forEach((id, j) => expect(hasToken(choice.allowed[j]!, id)).toBe(true));
     expect(constraint.choices(tokenizer.encode(HEADER + offered[0]))).toEqual([]);
   });
 
-  it('writes the listed name with the highest unmasked log-probability, which token-by-token greedy often misses', async () => {
+  it('writes the listed name with the best mean of masked and unmasked log-probability, which token-by-token greedy often misses', async () => {
     const { model } = await loadCheckpointDir(fileURLToPath(new URL('../../public/checkpoints/base', import.meta.url)));
     const cases = toolChoiceCases(decisionPointCases('dev', 60, 11)).slice(0, 24);
     const prompts = cases.map((c) => casePrompt(tokenizer, c, model.config.contextLength - BUDGET));
@@ -146,19 +149,25 @@ describe('greedy decoding of the tool a header names', () => {
     };
     const named = (text: string): string | null => (text.startsWith(HEADER) ? (text.slice(HEADER.length).match(/^[\w]+/)?.[0] ?? null) : null);
     const [whole, byToken] = [(await decode(true)).map(named), (await decode(false)).map(named)];
-    // The argmax over the listed tools, scored independently: the sum of unmasked log-probs of each header's rest.
+    // The argmax over the listed tools, scored independently by whole sequences: each header's rest, its log-probs
+    // with and without the grammar's bias, averaged.
     let headers = 0;
     for (const [i, c] of cases.entries()) {
       if (whole[i] === null) continue;
       headers++;
+      const head = tokenizer.encode(HEADER);
       const rests = c.tools.map((t) => tokenizer.encode(`${t.name}${t.sensitive ? ' [sensitive]' : ''}. `));
-      const context = [...(prompts[i] as number[]), ...tokenizer.encode(HEADER)];
+      const context = [...(prompts[i] as number[]), ...head];
       const rows = rests.map((r) => [...context, ...r]);
       const T = Math.max(...rows.map((r) => r.length));
       const ids = tf.tensor2d(rows.map((r) => [...r, ...new Array<number>(T - r.length).fill(0)]), [rows.length, T], 'int32');
       const mask = tf.tensor2d(rows.map((r) => Array.from({ length: T }, (_, t) => (t >= context.length && t < r.length ? 1 : 0))), [rows.length, T], 'int32');
-      const scores = Array.from((await tf.sum(model.sequenceLogProbs(ids, mask), 1).data()) as Float32Array);
-      tf.dispose([ids, mask]);
+      const allowed = rests.map((r) => [...(prompts[i] as number[]).map(() => null), ...replayTurn(turnConstraint(tokenizer, 'constrained', c.tools, caseToMessages(c), BUDGET)!, [...head, ...r], tokenizer)]);
+      const bias = allowedBias(allowed.map((a) => ({ allowed: a })), T, tokenizer.vocabSize);
+      const sums = async (b?: tf.Tensor3D): Promise<number[]> => Array.from((await tf.sum(model.sequenceLogProbs(ids, mask, b), 1).data()) as Float32Array);
+      const [unmasked, masked] = [await sums(), await sums(bias)];
+      tf.dispose([ids, mask, bias]);
+      const scores = unmasked.map((u, k) => (u + (masked[k] as number)) / 2);
       expect(whole[i]).toBe(c.tools[scores.indexOf(Math.max(...scores))]?.name);
     }
     expect(headers).toBeGreaterThanOrEqual(20);
