@@ -8,8 +8,9 @@
 // tools made of 12 actions x 80 objects picked the right tool with a held-out object word in 51% of episodes (chance
 // 23%), against 20% when trained on 30 fixed tools. At full size it does not carry over to held-out tools: after 600
 // cold-start steps the right tool at 134 test-split decision points went from 5 (hand-written tools only) to 14 (with
-// these), and the 3,000-step release run with these ends at chance (19.5% of 400 points, about 19%; word overlap 66%)
-// while on held-out requests over the training tools it picks right 68% of the time (docs/results.md).
+// these), and the 3,000-step release run with these picks 40% of 400 points right but 37% with the request replaced
+// (chance about 19%, word overlap 66%): on held-out tools it reads the list, hardly the request, while on held-out
+// requests over the training tools it picks right 82% of the time, 49% without the request (docs/results.md).
 // Objects and intents here are generic over the object, so one template serves 80 objects; none of the held-out
 // (test) tools' object words is an object here, which a test checks.
 import { Rng } from '../rng';
