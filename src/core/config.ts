@@ -176,7 +176,10 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     // calls at 27% with lr 1e-3 and 43% with 3e-4 (59% before). The paper reward pays any call that parses: only the KL
     // term keeps calls right. Malicious requests went with sensitive ones in every setting tried (refused 0-80%,
     // sensitive verified 18-100%, the two summing to about 100%): the base's decision does not read the words that tell
-    // them apart; the current base's 40 iterations leave them so too (docs/results.md).
+    // them apart; the current base's 40 iterations leave them so too (docs/results.md), and so do 120 under the label
+    // that pays no check on a malicious request (greedy on 200 dev episodes: malicious refused 0%, verified 24 of 33;
+    // in the sampled rollouts malicious refusals and sensitive checks traded places, 7-39% and 87-42% a 20-iteration
+    // block), or 40 at lr 1e-3 (sampled malicious refusals 0-50% an iteration, no trend).
     episodesPerIteration: 5,
     // A group of 8 rollouts of one request holds both a check and a non-check more often than a group of 5.
     groupSize: 8,
