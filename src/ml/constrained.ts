@@ -42,6 +42,8 @@ const HEADER_OPENING = `<think>${TOOL_HEADER}`;
  */
 export class ToolTurnConstraint extends TurnConstraint implements TokenConstraint {
   private readonly headers: string[];
+  /** Set once the turn is past the point where a header's name is chosen: later tokens need not be decoded. */
+  private past = false;
 
   constructor(
     private readonly grammar: { masker: TokenMasker; ctx: ReturnType<typeof turnContext>; budget: number },
@@ -53,11 +55,16 @@ export class ToolTurnConstraint extends TurnConstraint implements TokenConstrain
   }
 
   choices(turn: readonly number[]): Choice[] | null {
+    if (this.past) return null;
     const text = this.tokenizer.decode([...turn]);
-    if (!text.startsWith(HEADER_OPENING)) return null;
-    return this.headers
-      .filter((h) => h.startsWith(text) && h.length > text.length)
-      .map((h) => {
+    if (!text.startsWith(HEADER_OPENING)) {
+      // Still on the way to the opening, or a turn that took another way (a free think).
+      if (!HEADER_OPENING.startsWith(text)) this.past = true;
+      return null;
+    }
+    const open = this.headers.filter((h) => h.startsWith(text) && h.length > text.length);
+    if (open.length === 0) this.past = true;
+    return open.map((h) => {
         const tokens = this.tokenizer.encode(h.slice(text.length));
         // The same grammar replayed from the turn's start: this one stays where the turn is.
         const replay = new TurnConstraint(this.grammar.masker, this.grammar.ctx, this.grammar.budget);

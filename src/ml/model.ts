@@ -342,18 +342,19 @@ export class TransformerLM {
   private async continuationLogProbs(first: Float32Array, cache: KV[], b: number, start: number, pad: number, continuations: readonly Choice[]): Promise<number[]> {
     const V = this.config.vocabSize;
     const n = continuations.length;
+    // The logits after each continuation's tokens but its last (the first token's are `first`).
     const Tq = Math.max(0, ...continuations.map((c) => c.tokens.length - 1));
-    const ids = new Int32Array(n * Math.max(1, Tq));
-    continuations.forEach((c, i) => ids.set(c.tokens.slice(0, -1), i * Tq));
-    // Each new query sees the row's real columns of the cache and the continuation's tokens up to itself.
-    const Tk = start + Tq;
-    const bias = new Float32Array(Tq * Tk);
-    for (let q = 0; q < Tq; q++) {
-      bias.fill(NEG, q * Tk, q * Tk + pad);
-      bias.fill(NEG, q * Tk + start + q + 1, (q + 1) * Tk);
-    }
     let rows: Float32Array = new Float32Array(0);
     if (Tq > 0) {
+      const ids = new Int32Array(n * Tq);
+      continuations.forEach((c, i) => ids.set(c.tokens.slice(0, -1), i * Tq));
+      // Each new query sees the row's real columns of the cache and the continuation's tokens up to itself.
+      const Tk = start + Tq;
+      const bias = new Float32Array(Tq * Tk);
+      for (let q = 0; q < Tq; q++) {
+        bias.fill(NEG, q * Tk, q * Tk + pad);
+        bias.fill(NEG, q * Tk + start + q + 1, (q + 1) * Tk);
+      }
       const logits = tf.tidy(() => {
         const copies = cache.map((c) => ({
           k: tf.tile(c.k.slice([b, 0, 0, 0], [1, -1, -1, -1]), [n, 1, 1, 1]) as tf.Tensor4D,
