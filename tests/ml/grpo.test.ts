@@ -133,14 +133,7 @@ describe('the GRPO loss', () => {
     expect((await t2.klSum.data())[0]).toBeCloseTo(Math.exp(r) - r - 1, 5);
     // Its surrogate is clipped at 1.2 × 2: loss = (0.5·k3 - (2.4 + 2 - 1 - 1)) / 4.
     expect((await t2.loss.data())[0]).toBeCloseTo((0.5 * (Math.exp(r) - r - 1) - 2.4) / 4, 5);
-    // A token whose log-prob fell 30 nats below the base's adds at most 10 to the KL (verl's clamp), not e^30.
-    const fell = tf.tensor2d([
-      [-31, -2, -0.5],
-      [-0.3, -0.7, -1.1],
-    ]);
-    const t3 = policyLoss(fell, { old: logp, ref: logp, adv }, m, { clipEpsilon: 0.2, klCoef: 0.5 }, 4);
-    expect((await t3.klSum.data())[0]).toBeCloseTo(10, 5);
-    tf.dispose([logp, m, adv, moved, fell, ...Object.values(terms), ...Object.values(t2), ...Object.values(t3)]);
+    tf.dispose([logp, m, adv, moved, ...Object.values(terms), ...Object.values(t2)]);
   });
 
   it('teaches a masked one-token task: p(right) from 1/16 to > 0.9, and down instead with the advantages negated', async () => {
