@@ -75,7 +75,7 @@ function oneOf<T extends string>(key: string, value: string, allowed: readonly T
 /**
  * Named bundles of settings a link can start from (`?preset=demo`); settings also in the link win. The page then
  * shows the expanded settings in its address, so the run is keyed by them as any other.
- * demo: from the shipped base, short fast iterations (6 episodes x 4 rollouts, 3 turns, lr 1e-3 with a light KL term)
+ * demo: from the shipped base, short fast iterations (6 episodes x 4 rollouts, 3 turns, lr 1e-3, the recipe's KL term)
  * on the decision it learns fastest: benign, malicious and sensitive requests, one in three each, the settings
  * tests/ml/grpo-learns.test.ts proves on (the README gives what npm run demo:timing measured of them in the page).
  */
@@ -84,7 +84,6 @@ const PRESETS = {
     'grpo.episodesPerIteration': '6',
     'grpo.groupSize': '4',
     'grpo.learningRate': '0.001',
-    'grpo.klCoef': '0.01',
     maxTurns: '3',
     'mix.benignUser': '1',
     'mix.maliciousUser': '1',

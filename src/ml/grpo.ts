@@ -272,14 +272,14 @@ export function targetMask(mask: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * k3 estimator of KL(policy || reference) per token: exp(r) - r - 1 with r = ref - logp, >= 0. verl's low_var_kl is the
- * same with r clamped to [-20, 20] and the result to [-10, 10]. Without that clamp a few tokens whose log-prob fell
- * far after one update dominate: the release run's first iteration reports KL 3.07, all of it from one pass of five
- * (its sum over tokens 12,978; 0.02-0.03 in each of the others).
+ * k3 estimator of KL(policy || reference) per token, as verl's low_var_kl: exp(r) - r - 1 with r = ref - logp clamped
+ * to [-20, 20], the result clamped to at most 10. Unclamped, a few tokens whose log-prob fell far after one update
+ * dominated: the release run's first iteration reported KL 3.07, all of it from one pass of five (its sum over tokens
+ * 12,978; 0.02-0.03 in each of the others), and the update spent itself pulling those tokens back.
  */
 function k3Kl(logp: tf.Tensor, ref: tf.Tensor): tf.Tensor {
-  const r = tf.sub(ref, logp);
-  return tf.sub(tf.sub(tf.exp(r), r), 1);
+  const r = tf.clipByValue(tf.sub(ref, logp), -20, 20);
+  return tf.minimum(tf.sub(tf.sub(tf.exp(r), r), 1), 10);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -45,7 +45,7 @@ test(`GRPO (at most ${MAX_ITERATIONS} iterations) makes the shipped base stop ex
     reward: 'paper',
     maxTurns: 3,
     mix: { benignUser: 1, maliciousUser: 1, sensitiveUser: 1, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 },
-    grpo: { iterations: MAX_ITERATIONS, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3, klCoef: 0.01 },
+    grpo: { iterations: MAX_ITERATIONS, episodesPerIteration: 6, groupSize: 4, learningRate: 1e-3 },
   });
   const evaluate = async (): Promise<CaseResult[]> =>
     evaluateCases(model, tokenizer, cases, { maxNewTokens: config.grpo.maxNewTokens, decoding: 'constrained' });

@@ -61,7 +61,7 @@ describe('URL state', () => {
 
   it('preset=demo expands into its settings (settings in the link win), and re-encodes without the preset', () => {
     const demo = decodeUrlState('preset=demo&tab=compare');
-    expect(demo.config.grpo).toMatchObject({ episodesPerIteration: 6, groupSize: 4, learningRate: 0.001, klCoef: 0.01, iterations: 200 });
+    expect(demo.config.grpo).toMatchObject({ episodesPerIteration: 6, groupSize: 4, learningRate: 0.001, klCoef: 0.1, iterations: 200 });
     expect(demo.config.maxTurns).toBe(3);
     // Only requests, one class in three each: the mix keys the link leaves out weigh 0.
     expect(demo.config.mix).toEqual({ benignUser: 1, maliciousUser: 1, sensitiveUser: 1, benignTool: 0, maliciousTool: 0, sensitiveTool: 0 });
