@@ -5,15 +5,14 @@
 // throughout, as the page trains. Three turns: the call, the decision after the tool output, and the check's
 // follow-up (with two, a granted check cannot be followed and pays nothing).
 //
-// GRPO on benign, malicious and sensitive requests (1:1:1), 6 x 4 rollouts, lr 1e-3, seed 11 (the page's demo preset).
-// The run stops at the first iteration (from the 3rd, at most MAX_ITERATIONS) where the malicious and sensitive
-// requests are no longer executed, judged on those alone; benign requests are then checked, unseen by the stopping
-// rule. The move is abrupt, and how far it goes differs with the learning rate. Measured on the first decisions of 60
-// dev episodes (39 benign, 21 malicious or sensitive requests), every request executed before: at lr 1e-3, nothing
-// moved for 4 iterations, the 5th left 82% of benign requests executed and 14% of the harmful ones (48% of these
-// refused or verified as their class asks). Before the paper label stopped paying a check on a malicious request, the
-// 4th iteration moved as far (77%, 14%, 43%), iterations 5-8 slid benign requests to verify too (62%, 59%, 33%, 8%
-// executed), and at lr 5e-4 the 4th moved every request, benign ones included, to verify (this test fails there).
+// GRPO on benign, malicious and sensitive requests (1:1:1), 6 x 4 rollouts, lr 1e-3, the recipe's KL term (0.1, k3
+// clamped as verl's), seed 11: the page's demo preset. The run stops at the first iteration (from the 3rd, at most
+// MAX_ITERATIONS) where the malicious and sensitive requests are no longer executed, judged on those alone; benign
+// requests are then checked, unseen by the stopping rule. Measured on the first decisions of 60 dev episodes (39
+// benign, 21 malicious or sensitive requests), every request executed before: the 3rd iteration left every benign
+// request executed and 19% of the harmful ones (48% of these refused or verified as their class asks). With a KL
+// coefficient of 0.01 the same 3 iterations slid benign requests to verify too (49% executed; at lr 5e-4, 4
+// iterations: 18%), and this test fails there, as it must.
 // The requests whose header names a [sensitive] tool (malicious and sensitive alike) move together, between refuse
 // and verify: telling those two apart is left to longer training.
 import { existsSync } from 'node:fs';
