@@ -179,7 +179,8 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     // them apart; the current base's 40 iterations leave them so too (docs/results.md), and so do 120 under the label
     // that pays no check on a malicious request (greedy on 200 dev episodes: malicious refused 0%, verified 24 of 33;
     // in the sampled rollouts malicious refusals and sensitive checks traded places, 7-39% and 87-42% a 20-iteration
-    // block), or 40 at lr 1e-3 (sampled malicious refusals 0-50% an iteration, no trend).
+    // block), or 40 at lr 1e-3 (sampled malicious refusals 0-50% an iteration, no trend). With the KL estimate clamped
+    // as verl's, the 40 iterations move both to refuse instead (dev: malicious refused 80%, sensitive refused 77%).
     episodesPerIteration: 5,
     // A group of 8 rollouts of one request holds both a check and a non-check more often than a group of 5.
     groupSize: 8,
