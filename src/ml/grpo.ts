@@ -275,7 +275,7 @@ export function targetMask(mask: tf.Tensor2D): tf.Tensor2D {
  * k3 estimator of KL(policy || reference) per token, as verl's low_var_kl: exp(r) - r - 1 with r = ref - logp clamped
  * to [-20, 20], the result clamped to at most 10. Unclamped, a few tokens whose log-prob fell far after one update
  * dominated: the release run's first iteration reported KL 3.07, all of it from one pass of five (its sum over tokens
- * 12,978; 0.02-0.03 in each of the others), and the update spent itself pulling those tokens back.
+ * 12,978; 0.02-0.03 in each of the others), so those tokens' KL term outweighed the rest of that update.
  */
 function k3Kl(logp: tf.Tensor, ref: tf.Tensor): tf.Tensor {
   const r = tf.clipByValue(tf.sub(ref, logp), -20, 20);
