@@ -8,7 +8,7 @@ import { getRewardForConfig } from '../core/reward';
 import { runEpisode } from '../core/sandbox';
 import { SandboxPool, type RolloutSandbox } from '../core/sandbox/pool';
 import { catalogTools, generateEpisodes } from '../core/scenarios';
-import type { ChatMessage, ToolSpec } from '../core/types';
+import type { ChatMessage, Policy, ToolSpec } from '../core/types';
 import type { RunProgress } from './checkpoint';
 import { GrpoTrainer, type EpisodeSource, type GrpoHooks, type IterationMetrics } from './grpo';
 import { adamState, restoreAdam } from './adam-state';
@@ -19,12 +19,17 @@ import { encodeConversation, sftLearningRate, sftStep } from './sft';
 import { trainTokenizer, type Tokenizer } from './tokenizer';
 
 /** Cold-start transcripts: the prior policy played through the sandbox on train episodes, with each episode's tools. */
-async function priorTranscripts(
+function priorTranscripts(config: RunConfig, seed: number, n: number): Promise<{ messages: ChatMessage[]; tools: ToolSpec[] }[]> {
+  return playedTranscripts(priorPolicy(config.sft.prior, seed), config, seed, n);
+}
+
+/** A policy played through the sandbox on n train episodes of the config's mix (with word dropout, as the cold start's). */
+export async function playedTranscripts(
+  policy: Policy,
   config: RunConfig,
   seed: number,
   n: number,
 ): Promise<{ messages: ChatMessage[]; tools: ToolSpec[] }[]> {
-  const policy = priorPolicy(config.sft.prior, seed);
   const episodes = generateEpisodes({ split: 'train', n, seed, mix: config.mix, wordDropout: true });
   const out: { messages: ChatMessage[]; tools: ToolSpec[] }[] = [];
   for (const episode of episodes) {
@@ -32,6 +37,19 @@ async function priorTranscripts(
     out.push({ messages: trace.messages, tools: episode.tools });
   }
   return out;
+}
+
+/** Transcripts as cold-start sequences: each assistant turn scored under the config's decoding, cut to the context. */
+export function encodeTranscripts(
+  tokenizer: Tokenizer,
+  config: RunConfig,
+  contextLength: number,
+  transcripts: readonly { messages: ChatMessage[]; tools: ToolSpec[] }[],
+): TrainSequence[] {
+  return transcripts.map((t) => {
+    const scoring = { decoding: config.decoding, tools: t.tools, budget: config.grpo.maxNewTokens };
+    return fitContext(encodeConversation(tokenizer, t.messages, scoring), contextLength);
+  });
 }
 
 /** A tokenizer learned from train-split transcripts and the train tools' names (test tools fall back to bytes). */
@@ -171,12 +189,7 @@ export class TrainingRun {
   private async roundSequences(round: number): Promise<TrainSequence[]> {
     const { sft, seed } = this.config;
     const transcripts = await priorTranscripts(this.config, seed * 1_000_003 + round, sft.batchSize * SFT_BUCKETS);
-    return transcripts
-      .map((t) => {
-        const scoring = { decoding: this.config.decoding, tools: t.tools, budget: this.config.grpo.maxNewTokens };
-        return fitContext(encodeConversation(this.tokenizer, t.messages, scoring), this.policy.config.contextLength);
-      })
-      .sort((a, b) => a.ids.length - b.ids.length);
+    return encodeTranscripts(this.tokenizer, this.config, this.policy.config.contextLength, transcripts).sort((a, b) => a.ids.length - b.ids.length);
   }
 
   /** One GRPO iteration; the reference (frozen base) is the policy as it was when GRPO began. */
