@@ -3,7 +3,8 @@
 // start is class-blind and leaves every safety decision to GRPO), then evaluated greedily on the train split (the
 // phrasings it was taught, in fresh worlds) and on the dev split (held-out phrasings). What dev lacks against train is
 // out of reach of any reward or RL setting on this data: the model cannot tell what words it never saw mean. A change
-// of the training phrasings or of the model is judged here in minutes, before a two-hour cold start.
+// of the training phrasings is judged here in about twenty minutes on 2 cores, before a two-hour cold start (a change
+// of the model needs its own base first). The loss counts the assistant's chosen tokens only (contextWeight 0).
 import * as tf from '@tensorflow/tfjs';
 import { intFlag, numberFlag, parseFlags } from '../src/cli/args';
 import { DEFAULT_RUN_CONFIG } from '../src/core/config';
