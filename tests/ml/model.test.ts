@@ -118,6 +118,23 @@ describe.each([
     m.dispose();
   });
 
+  test('more prompts than one prefill takes continue as each does alone, in the later slices too', async () => {
+    const m = await sharpModel(config);
+    // 20 prompts of lengths 1..7: the prefill runs them in two slices whose results are joined.
+    const many = Array.from({ length: 20 }, (_, b) => Array.from({ length: 1 + (b % 7) }, (_, i) => (3 * b + 5 * i) % 40));
+    const out = await m.generate(many, { maxNewTokens: 6, temperature: 0, topK: 0, seed: 1 });
+    for (let b = 0; b < many.length; b++) expect(out.tokens[b], `prompt ${b}`).toEqual(await uncachedGreedy(m, many[b]!, 6));
+    const sampled = await m.generate(many, { maxNewTokens: 4, temperature: 1, topK: 0, seed: 5 });
+    for (const b of [3, 17, 19]) {
+      const seq = [...many[b]!, ...sampled.tokens[b]!];
+      const lp = tf.tidy(() => m.sequenceLogProbs(tf.tensor2d([seq], [1, seq.length], 'int32'), tf.ones([1, seq.length], 'int32')));
+      const all = Array.from(await lp.data()).slice(many[b]!.length - 1);
+      lp.dispose();
+      all.forEach((v, i) => expect(sampled.logProbs[b]![i], `prompt ${b}`).toBeCloseTo(v, 3));
+    }
+    m.dispose();
+  });
+
   test('generated log-probs match sequenceLogProbs of the completed sequence', async () => {
     const m = await sharpModel(config);
     const out = await m.generate(prompts, { maxNewTokens: 5, temperature: 1, topK: 0, seed: 9 });
