@@ -65,17 +65,17 @@ export class ToolTurnConstraint extends TurnConstraint implements TokenConstrain
     const open = this.headers.filter((h) => h.startsWith(text) && h.length > text.length);
     if (open.length === 0) this.past = true;
     return open.map((h) => {
-        const tokens = this.tokenizer.encode(h.slice(text.length));
-        // The same grammar replayed from the turn's start: this one stays where the turn is.
-        const replay = new TurnConstraint(this.grammar.masker, this.grammar.ctx, this.grammar.budget);
-        for (const id of turn) replay.advance(id);
-        const allowed = tokens.map((id) => {
-          const set = replay.allowed();
-          replay.advance(id);
-          return set;
-        });
-        return { tokens, allowed };
+      const tokens = this.tokenizer.encode(h.slice(text.length));
+      // The same grammar replayed from the turn's start: this one stays where the turn is.
+      const replay = new TurnConstraint(this.grammar.masker, this.grammar.ctx, this.grammar.budget);
+      for (const id of turn) replay.advance(id);
+      const allowed = tokens.map((id) => {
+        const set = replay.allowed();
+        replay.advance(id);
+        return set;
       });
+      return { tokens, allowed };
+    });
   }
 }
 

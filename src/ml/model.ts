@@ -78,7 +78,7 @@ export interface Generation {
 }
 
 const NEG = -1e9; // additive attention mask; finite so a fully masked (padding) row gives no NaN
-/** Prompts a prefill takes at once (see TransformerLM.prefill): at L = 768 one copy of a row's scores is 9.4 MB (4 heads). */
+/** Prompts a prefill takes at once (see TransformerLM.prefill): at the release size (4 heads, L = 768) one copy of a row's scores is 9.4 MB. */
 const PREFILL_ROWS = 16;
 const LN_EPS = 1e-5;
 
@@ -375,9 +375,10 @@ export class TransformerLM {
 
   /**
    * The forward pass over the left-padded prompts (`ids`, B rows of L): last-position logits [B, V] and the cache. Its
-   * attention scores are [rows, heads, L, L]: all at once, the 128 rollouts of a 16-episode GRPO iteration at L = 700
-   * outgrew wasm's 4 GB heap (Aborted() in BatchMatMul). Rows are independent, so it runs PREFILL_ROWS rows at a time
-   * and joins the results; the decoding steps after it, [B, heads, 1, T] each, stay one batch.
+   * attention scores are [rows, heads, L, L]: run on all 128 rollouts of a 16-episode GRPO iteration at once, it aborted
+   * wasm in the first iteration (Aborted() in BatchMatMul; wasm's heap ends at 4 GB), while in slices the same
+   * iterations run with a 2.2 GB heap. Rows are independent, so it runs PREFILL_ROWS rows at a time and joins the
+   * results; the decoding steps after it, [B, heads, 1, T] each, stay one batch.
    */
   private prefill(ids: Int32Array, pad: readonly number[], L: number): { logits: tf.Tensor2D; cache: KV[] } {
     const parts: { logits: tf.Tensor2D; cache: KV[] }[] = [];

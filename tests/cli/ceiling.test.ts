@@ -25,7 +25,7 @@ describe('npm run ceiling', () => {
     expect(from.stderr).toContain('no/such/dir/manifest.json');
   });
 
-  it('fine-tunes the base on oracle transcripts and evaluates it on the train and dev splits', async () => {
+  it('runs a short ceiling and prints one row of figures per split, train then dev', async () => {
     const { stdout, code } = await ceiling('--steps', '1', '--eval-n', '3');
     expect(code).toBe(0);
     const rows = stdout.split('\n').filter((l) => /^(train|dev) \| /.test(l));

@@ -14,7 +14,8 @@
 // coefficient of 0.01 the same 3 iterations slid benign requests to verify too (49% executed; at lr 5e-4, 4
 // iterations: 18%), and this test fails there, as it must.
 // The requests whose header names a [sensitive] tool (malicious and sensitive alike) move together, between refuse
-// and verify: telling those two apart is left to longer training.
+// and verify: longer runs did not tell them apart either (src/core/config.ts, grpo), and on held-out wordings even the
+// base taught the right decisions directly does so for 71-74% of them (npm run ceiling).
 import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { decisionCorrect } from '../../src/core/benchmarks/report';
