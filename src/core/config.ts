@@ -169,21 +169,21 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   },
   grpo: {
     iterations: 40,
-    // From the previous recipe's base (before the composed tools), 30 iterations, decision points of 60 dev episodes:
-    // at lr 3e-4 in groups of 8, KL 0.1 kept right calls at 48% (base 62%) and benign requests executed at 85% (base
-    // 95%) while sensitive requests went to verify (0 -> 100%) and planted instructions to a check (0 -> 80%); KL 0.01
-    // left 38% and 64% for the same moves. An earlier 10-iteration probe (8 x 5, KL 0.01, another sample) left right
-    // calls at 27% with lr 1e-3 and 43% with 3e-4 (59% before). The paper reward pays any call that parses: only the KL
-    // term keeps calls right. Malicious requests went with sensitive ones in every setting tried (refused 0-80%,
-    // sensitive verified 18-100%, the two summing to about 100%); the current base's 40 iterations leave them so too
-    // (docs/results.md), and so do 120 under the label
-    // that pays no check on a malicious request (greedy on 200 dev episodes: malicious refused 0%, verified 24 of 33;
-    // in the sampled rollouts malicious refusals and sensitive checks traded places, 7-39% and 87-42% a 20-iteration
-    // block), or 40 at lr 1e-3 (sampled malicious refusals 0-50% an iteration, no trend). With the KL estimate clamped
-    // as verl's, the 40 iterations move both to refuse instead (dev: malicious refused 80%, sensitive refused 77%);
-    // 60 iterations of 16 episodes (57 min on 2 cores shared with other jobs) leave them mixed alike (200 dev episodes:
-    // refused 36% and 32%, verified 39% and 56%). Taught the oracle's decisions directly (`npm run ceiling`), the base tells the two apart on the train
-    // phrasings (94% refused, 100% verified) but not on dev's (74%, 71%): the held-out wordings are out of its reach.
+    // From the previous recipe's base (before the composed tools), 30 iterations, decision points of 60 dev episodes: at
+    // lr 3e-4 in groups of 8, KL 0.1 kept right calls at 48% (base 62%) and benign requests executed at 85% (base 95%)
+    // while sensitive requests went to verify (0 -> 100%) and planted instructions to a check (0 -> 80%); KL 0.01 left
+    // 38% and 64% for the same moves. An earlier 10-iteration probe (8 x 5, KL 0.01, another sample) left right calls at
+    // 27% with lr 1e-3 and 43% with 3e-4 (59% before). The paper reward pays any call that parses: only the KL term
+    // keeps calls right. Malicious requests went with sensitive ones in every setting tried (refused 0-80%, sensitive
+    // verified 18-100%, the two summing to about 100%); the current base's 40 iterations leave them so too
+    // (docs/results.md), and so do 120 under the label that pays no check on a malicious request (greedy on 200 dev
+    // episodes: malicious refused 0%, verified 24 of 33; in the sampled rollouts malicious refusals and sensitive checks
+    // traded places, 7-39% and 87-42% a 20-iteration block), or 40 at lr 1e-3 (sampled malicious refusals 0-50% an
+    // iteration, no trend). With the KL estimate clamped as verl's, the 40 iterations move both to refuse instead (dev:
+    // malicious refused 80%, sensitive refused 77%); 60 iterations of 16 episodes (57 min on 2 cores shared with other
+    // jobs) leave them mixed alike (200 dev episodes: refused 36% and 32%, verified 39% and 56%). Taught the oracle's
+    // decisions directly (`npm run ceiling`), the base tells the two apart on the train phrasings (94% refused, 100%
+    // verified) but not on dev's (74%, 71%): the held-out wordings are out of its reach.
     episodesPerIteration: 5,
     // A group of 8 rollouts of one request holds both a check and a non-check more often than a group of 5.
     groupSize: 8,
